@@ -1,0 +1,143 @@
+"""The composition root: builds the Litestar app from the platform, the vaults and outreach.
+
+This is one of the two places (with the CLI) where ``concord`` may import ``consent`` and
+``outreach``; everything else in ``concord`` stays independent of them.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from jinja2 import Environment
+from js_lib_htmx import __file__ as htmx_package_file
+from litestar import Litestar
+from litestar.config.csrf import CSRFConfig
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.exceptions import HTTPException
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import JsonRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
+from litestar.plugins.htmx import HTMXPlugin
+from litestar.router import Router
+from litestar.static_files import create_static_files_router
+from litestar.template.config import TemplateConfig
+
+from concord.accounts.controllers import AccountController, SignInController
+from concord.api.controllers import HubApiController
+from concord.audit.controllers import AuditController
+from concord.dashboard.controllers import DashboardController
+from concord.hub import Hub
+from concord.mail.controllers import DemoMailboxController
+from concord.partners.controllers import PartnerController
+from concord.paths import STATIC, TEMPLATES
+from concord.settings import Settings
+from concord.web.access import Access, access, enforce_access
+from concord.web.auth import API_PREFIX, ViewerMiddleware
+from concord.web.errors import http_error, server_error
+from concord.web.health import health
+from concord.web.request_log import RequestLogMiddleware
+from concord.web.security import SameOriginPostMiddleware, SecurityHeadersMiddleware
+from consent.db import Vaults
+from consent.overview.controllers import VaultOverviewController
+
+HTMX_DIR = Path(htmx_package_file).parent / "static" / "htmx"
+# Paths whose POSTs are authenticated by something other than the session cookie: the API by
+# bearer tokens, one-click unsubscribe (RFC 8058) by the opaque token in its URL.
+CSRF_EXEMPT = [f"^{API_PREFIX}/", "^/u/"]
+
+
+def _template_engine(engine: JinjaTemplateEngine) -> None:
+    env: Environment = engine.engine
+    env.globals["Access"] = Access
+    env.policies["json.dumps_kwargs"] = {"sort_keys": True}
+
+
+def create_app(
+    settings: Settings, *, hub: Hub | None = None, vaults: Vaults | None = None
+) -> Litestar:
+    """Build the web app for ``settings``; tests may hand in the hub and vaults they made."""
+    hub = hub or Hub(settings)
+    vaults = vaults or Vaults(settings)
+
+    @asynccontextmanager
+    async def lifespan(_app: Litestar) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            vaults.dispose()
+            hub.dispose()
+
+    public = access(Access.PUBLIC)
+    return Litestar(
+        route_handlers=[
+            SignInController,
+            AccountController,
+            DashboardController,
+            PartnerController,
+            AuditController,
+            DemoMailboxController,
+            HubApiController,
+            VaultOverviewController,
+            health,
+            create_static_files_router("/static", directories=[STATIC], opt=public),
+            create_static_files_router(
+                "/static/vendor/htmx", directories=[HTMX_DIR], opt=public, name="htmx"
+            ),
+        ],
+        state=State({"settings": settings, "hub": hub, "vaults": vaults}),
+        dependencies={
+            "hub": Provide(lambda: hub, sync_to_thread=False),
+            "vaults": Provide(lambda: vaults, sync_to_thread=False),
+        },
+        guards=[enforce_access],
+        middleware=[
+            RequestLogMiddleware(),
+            SecurityHeadersMiddleware(hsts=settings.public_url.startswith("https://")),
+            SameOriginPostMiddleware(
+                exempt_prefixes=[API_PREFIX + "/", "/u/"], trusted_origins=[settings.public_url]
+            ),
+            ViewerMiddleware(),
+        ],
+        csrf_config=CSRFConfig(
+            secret=settings.secret_key,
+            cookie_name="concord_csrf",
+            cookie_secure=settings.secure_cookies,
+            cookie_httponly=True,
+            cookie_samesite="strict",
+            exclude=CSRF_EXEMPT,
+        ),
+        template_config=TemplateConfig(
+            directory=TEMPLATES, engine=JinjaTemplateEngine, engine_callback=_template_engine
+        ),
+        plugins=[HTMXPlugin()],
+        openapi_config=OpenAPIConfig(
+            title="Concord API",
+            version="1",
+            render_plugins=[JsonRenderPlugin()],  # no UI: the UIs load scripts from CDNs
+            openapi_router=Router(path=f"{API_PREFIX}/schema", route_handlers=[], opt=public),
+            components=Components(
+                security_schemes={
+                    "bearer": SecurityScheme(type="http", scheme="bearer", description="API token")
+                }
+            ),
+            security=[{"bearer": []}],
+        ),
+        exception_handlers={HTTPException: http_error, Exception: server_error},
+        lifespan=[lifespan],
+        logging_config=None,
+        debug=False,
+    )
+
+
+def configure_logging(level: str) -> None:
+    """Plain process logging; request lines come from RequestLogMiddleware, never raw paths."""
+    logging.basicConfig(
+        level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", force=True
+    )
+    # Uvicorn's access log prints raw paths, which carry secret tokens.
+    logging.getLogger("uvicorn.access").disabled = True

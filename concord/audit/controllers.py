@@ -1,0 +1,41 @@
+"""The secretariat's view of the audit chain."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Request, get
+from litestar.params import FromQuery
+from litestar.di import NamedDependency
+from litestar.response import Template
+from sqlalchemy import select
+
+from concord.audit import chain
+from concord.audit.models import AuditEntry
+from concord.hub import Hub
+from concord.web.access import Access, access
+from concord.web.pages import page
+
+PAGE_SIZE = 50
+
+
+class AuditController(Controller):
+    opt = access(Access.SECRETARIAT)
+
+    @get("/secretariat/audit", sync_to_thread=True)
+    def audit(
+        self, request: Request[Any, Any, Any], hub: NamedDependency[Hub], before: FromQuery[int | None] = None
+    ) -> Template:
+        with hub.transaction() as session:
+            query = select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(PAGE_SIZE)
+            if before is not None:
+                query = query.where(AuditEntry.seq < before)
+            entries = session.scalars(query).all()
+            report = chain.verify(session)
+        older = entries[-1].seq if len(entries) == PAGE_SIZE else None
+        return page(
+            request,
+            "concord/audit/log/page.html",
+            {"entries": entries, "report": report, "older": older},
+            partial="concord/audit/log/_entries.html",
+        )

@@ -1,0 +1,227 @@
+"""The ``concord`` command: set up, run and inspect a Concord installation.
+
+Part of the composition root, so it may wire ``consent`` (the vaults) into the platform.
+"""
+
+from __future__ import annotations
+
+import signal
+import sys
+from pathlib import Path
+from types import FrameType
+
+import click
+
+from concord import scheduler as scheduling
+from concord.accounts.users import add_user
+from concord.audit import chain
+from concord.cli.platform import Platform, data_dir_option, open_platform
+from concord.errors import InvalidInput
+from concord.partners.services import add_partner, all_partners
+from concord.settings import SettingsError
+
+OPERATOR = "operator:cli"
+
+
+def _fail(message: str, code: int = 1) -> None:
+    click.echo(f"concord: {message}", err=True)
+    sys.exit(code)
+
+
+def _invalid(error: InvalidInput) -> None:
+    for field, message in error.errors.items():
+        click.echo(f"concord: {field}: {message}", err=True)
+    sys.exit(2)
+
+
+class ConcordGroup(click.Group):
+    """Turns configuration errors into one line and a non-zero exit, not a traceback."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except SettingsError as error:
+            _fail(f"configuration error: {error}", 2)
+        return None
+
+
+@click.group(cls=ConcordGroup)
+@click.version_option(package_name="concord")
+def main() -> None:
+    """Concord: coordinate outreach across partners without pooling contact lists."""
+
+
+@main.command()
+@data_dir_option
+def init(data_dir: Path | None) -> None:
+    """Create the data folder and the hub database, and bring every database up to date."""
+    with open_platform(data_dir, require_secret=False) as platform:
+        platform.migrate_all()
+        click.echo(f"Concord is ready (hub: {platform.hub_location}).")
+
+
+@main.command()
+@data_dir_option
+def migrate(data_dir: Path | None) -> None:
+    """Upgrade the hub database and every partner's vault to the newest schema."""
+    with open_platform(data_dir, require_secret=False) as platform:
+        slugs = platform.migrate_all()
+        click.echo(f"Hub and {len(slugs)} vault(s) are up to date.")
+
+
+@main.command()
+@data_dir_option
+@click.option("--port", type=click.IntRange(1, 65535), default=None, help="Port to listen on.")
+@click.option("--host", default=None, help="Address to listen on (default 127.0.0.1).")
+def serve(data_dir: Path | None, port: int | None, host: str | None) -> None:
+    """Serve the web app (run `concord worker` beside it for background jobs)."""
+    from concord.cli.serving import run_server
+
+    with open_platform(data_dir, port=port, host=host) as platform:
+        platform.require_current()
+        run_server(platform, with_scheduler=False)
+
+
+@main.command()
+@data_dir_option
+def worker(data_dir: Path | None) -> None:
+    """Run background jobs until stopped (SIGTERM or Ctrl-C stop it cleanly)."""
+    with open_platform(data_dir) as platform:
+        platform.require_current()
+        scheduler = scheduling.build(platform.hub, blocking=True)
+
+        def stop(signum: int, _frame: FrameType | None) -> None:
+            click.echo(f"Stopping the worker (signal {signum}).", err=True)
+            scheduler.shutdown(wait=True)
+
+        signal.signal(signal.SIGTERM, stop)
+        click.echo("Worker started.", err=True)
+        try:
+            scheduler.start()
+        except KeyboardInterrupt:
+            scheduler.shutdown(wait=True)
+
+
+@main.command()
+@data_dir_option
+@click.option("--port", type=click.IntRange(1, 65535), default=None, help="Port to listen on.")
+@click.option("--no-serve", is_flag=True, help="Only create the demo partnership, do not serve.")
+def demo(data_dir: Path | None, port: int | None, no_serve: bool) -> None:
+    """Create (once) a fictional demo partnership and serve it at http://127.0.0.1:8000."""
+    from concord.cli.demo import seed_demo
+    from concord.cli.serving import run_server
+
+    with open_platform(data_dir, port=port, demo=True) as platform:
+        seed_demo(platform)
+        if not no_serve:
+            run_server(platform, with_scheduler=True)
+
+
+@main.group()
+def partner() -> None:
+    """Manage the partnership's organisations."""
+
+
+@partner.command("add")
+@data_dir_option
+@click.argument("slug")
+@click.option("--name", required=True, help="The organisation's full name.")
+@click.option("--country", required=True, help="Default country, ISO 3166 alpha-2 (e.g. DE).")
+@click.option("--timezone", default="Europe/Brussels", show_default=True, help="IANA time zone.")
+def partner_add(data_dir: Path | None, slug: str, name: str, country: str, timezone: str) -> None:
+    """Register a partner and create its vault database."""
+    with open_platform(data_dir, require_secret=False) as platform:
+        platform.require_current()
+        try:
+            with platform.hub.transaction() as session:
+                add_partner(
+                    session,
+                    slug=slug,
+                    name=name,
+                    country=country,
+                    timezone=timezone,
+                    actor=OPERATOR,
+                )
+        except InvalidInput as error:
+            _invalid(error)
+        platform.open_vault(slug)
+        click.echo(f"Partner {slug} added; its vault is ready.")
+
+
+@partner.command("list")
+@data_dir_option
+def partner_list(data_dir: Path | None) -> None:
+    """List the partners."""
+    with open_platform(data_dir, require_secret=False) as platform:
+        with platform.hub.transaction() as session:
+            for p in all_partners(session):
+                click.echo(f"{p.slug}\t{p.country}\t{p.timezone}\t{p.name}")
+
+
+@main.group()
+def user() -> None:
+    """Manage staff accounts."""
+
+
+@user.command("add")
+@data_dir_option
+@click.argument("email")
+@click.option(
+    "--role",
+    required=True,
+    help="partner_admin, comms, signatory (each needs --partner) or secretariat.",
+)
+@click.option("--partner", "partner_slug", default=None, help="The partner's slug.")
+@click.option("--name", "display_name", default="", help="The person's name.")
+@click.option(
+    "--password",
+    prompt=True,
+    hide_input=True,
+    confirmation_prompt=True,
+    envvar="CONCORD_NEW_USER_PASSWORD",
+    help="Prompted for when not given (or set CONCORD_NEW_USER_PASSWORD).",
+)
+def user_add(
+    data_dir: Path | None,
+    email: str,
+    role: str,
+    partner_slug: str | None,
+    display_name: str,
+    password: str,
+) -> None:
+    """Create a staff account."""
+    with open_platform(data_dir, require_secret=False) as platform:
+        platform.require_current()
+        try:
+            with platform.hub.transaction() as session:
+                account = add_user(
+                    session,
+                    platform.hub.password_hasher,
+                    email=email,
+                    role=role,
+                    password=password,
+                    partner_slug=partner_slug,
+                    display_name=display_name,
+                    actor=OPERATOR,
+                )
+                account_id = account.id
+        except InvalidInput as error:
+            _invalid(error)
+        click.echo(f"Account {account_id} created.")
+
+
+@main.group()
+def audit() -> None:
+    """Inspect the audit chain."""
+
+
+@audit.command("verify")
+@data_dir_option
+def audit_verify(data_dir: Path | None) -> None:
+    """Check every entry of the audit chain; exit 1 and name the first bad entry if any."""
+    with open_platform(data_dir, require_secret=False) as platform:
+        with platform.hub.transaction() as session:
+            report = chain.verify(session)
+    if not report.ok:
+        _fail(f"audit chain broken at entry {report.first_bad_seq}: {report.reason}", 1)
+    click.echo(f"Audit chain intact: {report.checked} entries verified.")

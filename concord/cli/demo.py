@@ -1,0 +1,134 @@
+"""The demo partnership: fictional partners, staff for every role, synthetic contact lists.
+
+Running it again changes nothing that exists, so ``concord demo`` can start the same demo
+every time.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+import click
+from sqlalchemy import select
+
+from concord.accounts.models import Role, User
+from concord.accounts.passwords import check_password
+from concord.accounts.users import add_user
+from concord.cli.platform import Platform
+from concord.demo.contacts import (
+    DEMO_PARTNER_NAMES,
+    DEMO_PARTNERS,
+    DEMO_TIMEZONES,
+    generate,
+    write_csvs,
+)
+from concord.partners.services import add_partner, by_slug
+from concord.settings import Settings
+
+ACTOR = "operator:demo"
+DEMO_PEOPLE = 400
+DEMO_SEED = 2026
+SECRETARIAT_EMAIL = "secretariat@partnership.example"
+PARTNER_ROLES = (Role.PARTNER_ADMIN, Role.COMMS, Role.SIGNATORY)
+ROLE_MAILBOX = {Role.PARTNER_ADMIN: "admin", Role.COMMS: "comms", Role.SIGNATORY: "signatory"}
+
+
+def _secret_file(settings: Settings, name: str) -> str:
+    """A random secret kept in the data folder (never in the hub database), made once."""
+    path = settings.data_dir / "secrets" / name
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        path.touch(mode=0o600)
+        path.write_text(secrets.token_urlsafe(48), encoding="utf-8")
+    return path.read_text(encoding="utf-8").strip()
+
+
+def demo_settings(settings: Settings) -> Settings:
+    """Demo settings: secrets generated into the data folder unless given explicitly."""
+    changes: dict[str, object] = {"demo": True}
+    if not settings.secret_key:
+        changes["secret_key"] = _secret_file(settings, "secret_key")
+    return settings.with_changes(**changes)
+
+
+def demo_accounts() -> list[tuple[str, Role, str | None, str]]:
+    """(email, role, partner slug, display name) of every demo account."""
+    accounts: list[tuple[str, Role, str | None, str]] = [
+        (SECRETARIAT_EMAIL, Role.SECRETARIAT, None, "Sam Secretariat")
+    ]
+    for partner in DEMO_PARTNERS:
+        for role in PARTNER_ROLES:
+            email = f"{ROLE_MAILBOX[role]}@{partner.slug}.example"
+            name = f"{role.label} at {DEMO_PARTNER_NAMES[partner.slug].split()[0]}"
+            accounts.append((email, role, partner.slug, name))
+    return accounts
+
+
+def seed_demo(platform: Platform) -> None:
+    """Create whatever part of the demo partnership is missing."""
+    platform.migrate_all()
+    hub = platform.hub
+    with hub.transaction() as session:
+        for partner in DEMO_PARTNERS:
+            if by_slug(session, partner.slug) is None:
+                add_partner(
+                    session,
+                    slug=partner.slug,
+                    name=DEMO_PARTNER_NAMES[partner.slug],
+                    country=partner.country,
+                    timezone=DEMO_TIMEZONES[partner.slug],
+                    actor=ACTOR,
+                )
+    for partner in DEMO_PARTNERS:
+        platform.open_vault(partner.slug)
+    _seed_accounts(platform)
+    _write_contact_files(platform.settings.data_dir / "demo")
+
+
+def _seed_accounts(platform: Platform) -> None:
+    hub = platform.hub
+    wanted = os.environ.get("CONCORD_DEMO_PASSWORD")
+    generated = None
+    with hub.transaction() as session:
+        existing = {u.email: u for u in session.scalars(select(User))}
+        for email, role, partner_slug, name in demo_accounts():
+            account = existing.get(email)
+            if account is None:
+                password = wanted or generated or secrets.token_urlsafe(12)
+                if not wanted:
+                    generated = password
+                add_user(
+                    session,
+                    hub.password_hasher,
+                    email=email,
+                    role=role.value,
+                    password=password,
+                    partner_slug=partner_slug,
+                    display_name=name,
+                    actor=ACTOR,
+                )
+            elif wanted and not check_password(account.password_hash, wanted, hub.password_hasher):
+                account.password_hash = hub.password_hasher.hash(wanted)
+    click.echo("Demo accounts (one per role and partner):", err=True)
+    for email, role, partner_slug, _ in demo_accounts():
+        click.echo(f"  {email:<34} {role.value:<14} {partner_slug or ''}", err=True)
+    if generated:
+        click.echo(
+            f"Their password (shown once; set CONCORD_DEMO_PASSWORD to choose one): {generated}",
+            err=True,
+        )
+    elif not wanted:
+        click.echo(
+            "Their password was printed when the demo was first created; set "
+            "CONCORD_DEMO_PASSWORD to reset it.",
+            err=True,
+        )
+
+
+def _write_contact_files(folder: Path) -> None:
+    if (folder / "contacts" / "ground_truth.json").exists():
+        return
+    generated = generate(DEMO_PARTNERS, people=DEMO_PEOPLE, seed=DEMO_SEED)
+    write_csvs(generated, folder / "contacts")

@@ -1,0 +1,97 @@
+"""Opening the hub and vaults for a CLI command, from options and the environment."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from sqlalchemy import select
+
+from concord.hub import Hub
+from concord.partners.models import Partner
+from concord.settings import Settings, SettingsError, load_settings
+from consent import vault_info
+from consent.db import Vaults
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def data_dir_option(command: F) -> F:
+    return click.option(
+        "--data-dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=None,
+        envvar="CONCORD_DATA_DIR",
+        help="Folder of the embedded databases (default .concord-data; env CONCORD_DATA_DIR).",
+    )(command)
+
+
+@dataclass
+class Platform:
+    settings: Settings
+    hub: Hub
+    vaults: Vaults
+
+    @property
+    def hub_location(self) -> str:
+        return (
+            "PostgreSQL" if self.settings.hub_url else str(self.settings.data_dir / "hub.sqlite3")
+        )
+
+    def partner_slugs(self) -> list[str]:
+        with self.hub.transaction() as session:
+            return list(session.scalars(select(Partner.slug).order_by(Partner.slug)))
+
+    def open_vault(self, slug: str) -> None:
+        """Create the partner's vault if needed, migrate it and mark it as the partner's."""
+        self.vaults.migrate(slug)
+        with self.vaults.transaction(slug) as session:
+            vault_info.claim(session, slug)
+
+    def migrate_all(self) -> list[str]:
+        self.hub.migrate()
+        slugs = self.partner_slugs()
+        for slug in slugs:
+            self.open_vault(slug)
+        return slugs
+
+    def require_current(self) -> None:
+        if not self.hub.is_current():
+            raise SettingsError("the hub database is not up to date; run `concord migrate`")
+        for slug in self.partner_slugs():
+            if not self.vaults.is_current(slug):
+                raise SettingsError(f"the vault of {slug} is not up to date; run `concord migrate`")
+
+
+@contextmanager
+def open_platform(
+    data_dir: Path | None,
+    *,
+    demo: bool = False,
+    require_secret: bool = True,
+    port: int | None = None,
+    host: str | None = None,
+) -> Iterator[Platform]:
+    overrides: dict[str, object] = {}
+    if data_dir is not None:
+        overrides["data_dir"] = data_dir
+    if port is not None:
+        overrides["port"] = port
+    if host is not None:
+        overrides["host"] = host
+    settings = load_settings(demo=demo, require_secret=require_secret and not demo, **overrides)
+    if demo:
+        from concord.cli.demo import demo_settings
+
+        settings = demo_settings(settings)
+    hub = Hub(settings)
+    vaults = Vaults(settings)
+    try:
+        yield Platform(settings, hub, vaults)
+    finally:
+        vaults.dispose()
+        hub.dispose()

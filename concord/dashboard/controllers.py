@@ -1,0 +1,37 @@
+"""Each role's landing page after sign-in."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Request, get
+from litestar.di import NamedDependency
+from litestar.response import Template
+
+from concord.accounts.models import Role
+from concord.audit import chain
+from concord.hub import Hub
+from concord.partners.services import all_partners
+from concord.web.access import VAULT_ROLES, Access, access
+from concord.web.pages import page, viewer_of
+
+
+class DashboardController(Controller):
+    opt = access(Access.SIGNED_IN)
+
+    @get("/dashboard", sync_to_thread=True)
+    def dashboard(self, request: Request[Any, Any, Any], hub: NamedDependency[Hub]) -> Template:
+        viewer = viewer_of(request)
+        with hub.transaction() as session:
+            partners = list(all_partners(session))
+            audit_entries = chain.count(session) if viewer.is_secretariat else None
+        return page(
+            request,
+            "concord/dashboard/page.html",
+            {
+                "partners": partners,
+                "audit_entries": audit_entries,
+                "can_open_vault": viewer.role in VAULT_ROLES,
+                "is_admin": viewer.role is Role.PARTNER_ADMIN,
+            },
+        )

@@ -1,0 +1,47 @@
+"""Background jobs of the platform: importable module-level functions, safe to run twice.
+
+APScheduler stores jobs in the hub database by reference, so job functions take no secrets as
+arguments; they reach the hub that the worker bound at start-up.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy import delete
+
+from concord.accounts import login_limits, sessions
+from concord.accounts.models import PasswordReset
+from concord.db import utcnow
+from concord.hub import Hub
+
+log = logging.getLogger("concord.jobs")
+_bound: dict[str, Hub] = {}
+
+
+def bind(hub: Hub) -> None:
+    """Make ``hub`` the one this process's jobs work on."""
+    _bound["hub"] = hub
+
+
+def current_hub() -> Hub:
+    try:
+        return _bound["hub"]
+    except KeyError:
+        raise RuntimeError("jobs.bind(hub) was not called in this process") from None
+
+
+def housekeeping() -> None:
+    """Delete idle sessions, spent or expired reset links and old failed-login records."""
+    hub = current_hub()
+    with hub.transaction() as session:
+        idle = sessions.purge_idle(session, hub.settings)
+        failures = login_limits.purge_old(session, hub.settings)
+        resets = session.execute(
+            delete(PasswordReset).where(
+                (PasswordReset.expires_at < utcnow()) | PasswordReset.used_at.is_not(None)
+            )
+        ).rowcount  # type: ignore[attr-defined]
+    log.info(
+        "housekeeping: %d idle sessions, %d login failures, %d reset links", idle, failures, resets
+    )

@@ -1,0 +1,20 @@
+"""Every hub table, imported in one place so that metadata and migrations see them all."""
+
+from concord.accounts.models import ApiToken, LoginFailure, PasswordReset, Role, User, WebSession
+from concord.audit.models import AuditEntry
+from concord.db import HubBase
+from concord.mail.models import StaffMessage
+from concord.partners.models import Partner
+
+__all__ = [
+    "ApiToken",
+    "AuditEntry",
+    "HubBase",
+    "LoginFailure",
+    "Partner",
+    "PasswordReset",
+    "Role",
+    "StaffMessage",
+    "User",
+    "WebSession",
+]

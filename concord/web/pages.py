@@ -1,0 +1,56 @@
+"""Rendering pages: one handler serves the whole page, or its partial to an htmx request."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from litestar import Request
+from litestar.enums import RequestEncodingType
+from litestar.params import Body
+from litestar.plugins.htmx import HTMXRequest
+from litestar.response import Redirect, Template
+from litestar.status_codes import HTTP_303_SEE_OTHER
+
+from concord.accounts.viewer import Viewer
+
+
+def page(
+    request: Request[Any, Any, Any],
+    template: str,
+    context: dict[str, Any] | None = None,
+    *,
+    partial: str | None = None,
+    status_code: int = 200,
+) -> Template:
+    """Render ``template`` (``.../page.html``), or ``partial`` when htmx asks for a fragment.
+
+    Boosted navigation wants the whole page, so only non-boosted htmx requests get the partial.
+    """
+    name = template
+    if partial and isinstance(request, HTMXRequest) and request.htmx and not request.htmx.boosted:
+        name = partial
+    return Template(template_name=name, context=context or {}, status_code=status_code)
+
+
+def see_other(path: str) -> Redirect:
+    """The redirect after a successful form post, so that reloading does not post again."""
+    return Redirect(path=path, status_code=HTTP_303_SEE_OTHER)
+
+
+def viewer_of(request: Request[Any, Any, Any]) -> Viewer:
+    """The signed-in viewer; only called behind a guard that requires one."""
+    viewer = request.scope.get("user")
+    if not isinstance(viewer, Viewer):
+        raise RuntimeError("viewer_of called on a route open to anonymous callers")
+    return viewer
+
+
+def safe_next(target: str | None, default: str = "/") -> str:
+    """Only same-site relative paths may be redirected to after sign-in."""
+    if target and target.startswith("/") and not target.startswith(("//", "/\\")):
+        return target
+    return default
+
+
+FormBody = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
+"""A submitted form as a handler parameter (sync handlers cannot await ``request.form()``)."""

@@ -1,0 +1,193 @@
+"""Shared fixtures: real databases (SQLite, and PostgreSQL when configured), a real app.
+
+Set ``CONCORD_TEST_POSTGRES_URL`` (for example ``postgresql+psycopg://postgres@127.0.0.1:5433/postgres``)
+to run every database test on PostgreSQL as well as on SQLite.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from litestar import Litestar
+from litestar.testing import TestClient
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from concord.accounts.models import Role
+from concord.accounts.users import add_user
+from concord.app import create_app
+from concord.hub import Hub
+from concord.partners.services import add_partner
+from concord.settings import Settings
+from consent import vault_info
+from consent.db import Vaults
+
+POSTGRES_URL = os.environ.get("CONCORD_TEST_POSTGRES_URL")
+BACKENDS = ["sqlite", "postgres"] if POSTGRES_URL else ["sqlite"]
+PASSWORD = "correct horse battery staple"
+SECRET = "test-secret-key-" + "x" * 32
+
+PARTNER_A = "alpha"
+PARTNER_B = "bravo"
+
+
+def cheap_settings(data_dir: Path, **changes: object) -> Settings:
+    """Settings for tests: argon2 at its cheapest, everything else as in production."""
+    base = Settings(
+        data_dir=data_dir,
+        secret_key=SECRET,
+        argon2_time_cost=1,
+        argon2_memory_kib=8,
+        argon2_parallelism=1,
+        public_url="https://testserver.local",
+    )
+    return base.with_changes(**changes)
+
+
+def _drop_postgres_databases(prefix: str) -> None:
+    assert POSTGRES_URL
+    admin = create_engine(
+        make_url(POSTGRES_URL).set(database="postgres"), isolation_level="AUTOCOMMIT"
+    )
+    with admin.connect() as conn:
+        names = conn.execute(
+            text("SELECT datname FROM pg_database WHERE datname LIKE :p"), {"p": prefix + "%"}
+        ).scalars()
+        for name in list(names):
+            if re.fullmatch(r"[a-z0-9_]+", name):
+                conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Settings]:
+    """Fresh, empty databases for one test, on each configured backend."""
+    if request.param == "sqlite":
+        yield cheap_settings(tmp_path / "data")
+        return
+    assert POSTGRES_URL
+    prefix = f"t{uuid.uuid4().hex[:12]}_"
+    url = make_url(POSTGRES_URL)
+    hub_url = url.set(database=prefix + "hub").render_as_string(hide_password=False)
+    template = url.set(database=prefix + "vault_{partner}").render_as_string(hide_password=False)
+    template = template.replace("%7Bpartner%7D", "{partner}")
+    yield cheap_settings(tmp_path / "data", hub_url=hub_url, vault_url_template=template)
+    _drop_postgres_databases(prefix)
+
+
+@dataclass
+class World:
+    """A small partnership: two partners, staff in each role, the secretariat."""
+
+    settings: Settings
+    hub: Hub
+    vaults: Vaults
+    users: dict[str, int]
+
+    def open_vault(self, slug: str) -> None:
+        self.vaults.migrate(slug)
+        with self.vaults.transaction(slug) as session:
+            vault_info.claim(session, slug)
+
+
+# Who is who in the ownership tests: (fixture key, email, role, partner)
+PEOPLE: list[tuple[str, str, Role, str | None]] = [
+    ("comms_a", "comms@alpha.example", Role.COMMS, PARTNER_A),
+    ("admin_a", "admin@alpha.example", Role.PARTNER_ADMIN, PARTNER_A),
+    ("signatory_a", "signatory@alpha.example", Role.SIGNATORY, PARTNER_A),
+    ("comms_b", "comms@bravo.example", Role.COMMS, PARTNER_B),
+    ("admin_b", "admin@bravo.example", Role.PARTNER_ADMIN, PARTNER_B),
+    ("secretariat", "secretariat@partnership.example", Role.SECRETARIAT, None),
+]
+EMAILS = {key: email for key, email, _, _ in PEOPLE}
+
+
+@pytest.fixture
+def world(settings: Settings) -> Iterator[World]:
+    hub = Hub(settings)
+    hub.migrate()
+    vaults = Vaults(settings)
+    users: dict[str, int] = {}
+    with hub.transaction() as session:
+        for slug, name, country, tz in (
+            (PARTNER_A, "Alpha Standards Body", "DE", "Europe/Berlin"),
+            (PARTNER_B, "Bravo Norms Office", "FR", "Europe/Paris"),
+        ):
+            add_partner(session, slug=slug, name=name, country=country, timezone=tz, actor="test")
+        for key, email, role, partner in PEOPLE:
+            user = add_user(
+                session,
+                hub.password_hasher,
+                email=email,
+                role=role.value,
+                password=PASSWORD,
+                partner_slug=partner,
+                display_name=key.replace("_", " ").title(),
+                actor="test",
+            )
+            users[key] = user.id
+    built = World(settings, hub, vaults, users)
+    for slug in (PARTNER_A, PARTNER_B):
+        built.open_vault(slug)
+    yield built
+    vaults.dispose()
+    hub.dispose()
+
+
+@pytest.fixture
+def app(world: World) -> Litestar:
+    return create_app(world.settings, hub=world.hub, vaults=world.vaults)
+
+
+def new_client(app: Litestar) -> TestClient[Litestar]:
+    return TestClient(app, base_url="https://testserver.local")
+
+
+def csrf_token(client: TestClient[Litestar]) -> str:
+    """The CSRF token a browser would have, fetching a page first if needed."""
+    token = client.cookies.get("concord_csrf")
+    if not token:
+        client.get("/login")
+        token = client.cookies.get("concord_csrf")
+    assert token
+    return token
+
+
+def post_form(client: TestClient[Litestar], path: str, form: dict[str, str], **kwargs: object):  # type: ignore[no-untyped-def]
+    return client.post(path, data={**form, "_csrf_token": csrf_token(client)}, **kwargs)  # type: ignore[arg-type]
+
+
+def sign_in(client: TestClient[Litestar], key: str, password: str = PASSWORD) -> None:
+    response = post_form(
+        client, "/login", {"email": EMAILS[key], "password": password}, follow_redirects=False
+    )
+    assert response.status_code == 303, response.text
+
+
+@pytest.fixture
+def anonymous(app: Litestar) -> Iterator[TestClient[Litestar]]:
+    with new_client(app) as client:
+        yield client
+
+
+@pytest.fixture
+def as_user(app: Litestar) -> Iterator[Callable[[str], TestClient[Litestar]]]:
+    """A factory of signed-in clients: ``as_user("comms_a")``."""
+    clients: list[TestClient[Litestar]] = []
+
+    def make(key: str) -> TestClient[Litestar]:
+        client = new_client(app)
+        client.__enter__()
+        clients.append(client)
+        sign_in(client, key)
+        return client
+
+    yield make
+    for client in clients:
+        client.__exit__(None, None, None)
