@@ -171,23 +171,19 @@ def sign_in(client: TestClient[Litestar], key: str, password: str = PASSWORD) ->
 
 
 @pytest.fixture
-def anonymous(app: Litestar) -> Iterator[TestClient[Litestar]]:
-    with new_client(app) as client:
-        yield client
+def anonymous(app: Litestar) -> TestClient[Litestar]:
+    # Clients are not entered as context managers: several share one app, and the app's
+    # lifespan (which disposes the engines) belongs to the world fixture here.
+    return new_client(app)
 
 
 @pytest.fixture
-def as_user(app: Litestar) -> Iterator[Callable[[str], TestClient[Litestar]]]:
+def as_user(app: Litestar) -> Callable[[str], TestClient[Litestar]]:
     """A factory of signed-in clients: ``as_user("comms_a")``."""
-    clients: list[TestClient[Litestar]] = []
 
     def make(key: str) -> TestClient[Litestar]:
         client = new_client(app)
-        client.__enter__()
-        clients.append(client)
         sign_in(client, key)
         return client
 
-    yield make
-    for client in clients:
-        client.__exit__(None, None, None)
+    return make

@@ -20,7 +20,7 @@ from concord.cli.platform import Platform
 from concord.demo.contacts import (
     DEMO_PARTNER_NAMES,
     DEMO_PARTNERS,
-    DEMO_TIMEZONES,
+    DEMO_PARTNER_TIMEZONES,
     generate,
     write_csvs,
 )
@@ -78,7 +78,7 @@ def seed_demo(platform: Platform) -> None:
                     slug=partner.slug,
                     name=DEMO_PARTNER_NAMES[partner.slug],
                     country=partner.country,
-                    timezone=DEMO_TIMEZONES[partner.slug],
+                    timezone=DEMO_PARTNER_TIMEZONES[partner.slug],
                     actor=ACTOR,
                 )
     for partner in DEMO_PARTNERS:
