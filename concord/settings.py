@@ -121,7 +121,7 @@ def load_settings(
     *,
     demo: bool = False,
     require_secret: bool = True,
-    **overrides: object,
+    overrides: Mapping[str, object] | None = None,
 ) -> Settings:
     """Build settings from ``env`` (default: the process environment) plus explicit overrides.
 
@@ -169,6 +169,13 @@ def load_settings(
         if raw := env.get(variable):
             values[key] = _parse_int(variable, raw, minimum=low, maximum=high)
 
+    memory = int(str(values.get("argon2_memory_kib", Settings.argon2_memory_kib)))
+    lanes = int(str(values.get("argon2_parallelism", Settings.argon2_parallelism)))
+    if memory < 8 * lanes:
+        raise SettingsError(
+            "CONCORD_ARGON2_MEMORY_KIB must be at least 8 x CONCORD_ARGON2_PARALLELISM"
+        )
+
     secret = read_secret(env, "CONCORD_SECRET_KEY")
     if secret is not None:
         if len(secret) < MIN_SECRET_LENGTH:
@@ -177,7 +184,7 @@ def load_settings(
             )
         values["secret_key"] = secret
 
-    values.update(overrides)
+    values.update(overrides or {})
     if "public_url" not in values:
         values["public_url"] = (
             f"http://{values.get('host', '127.0.0.1')}:{values.get('port', 8000)}"

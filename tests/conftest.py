@@ -8,11 +8,17 @@ from __future__ import annotations
 
 import os
 import re
+import signal
+import socket
+import subprocess
+import sys
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
@@ -187,3 +193,71 @@ def as_user(app: Litestar) -> Callable[[str], TestClient[Litestar]]:
         return client
 
     return make
+
+
+@dataclass
+class DemoServer:
+    """``concord demo`` running in a subprocess on a free loopback port."""
+
+    url: str
+    data_dir: Path
+    password: str
+    log: Path
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoServer]:
+    """The demo exactly as an operator starts it, with a known password."""
+    data_dir = tmp_path_factory.mktemp("demo") / "data"
+    port = free_port()
+    password = "demo password for tests"
+    log = data_dir.parent / "server.log"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CONCORD_")} | {
+        "CONCORD_DEMO_PASSWORD": password,
+        "CONCORD_ARGON2_MEMORY_KIB": "8",
+        "CONCORD_ARGON2_TIME_COST": "1",
+        "CONCORD_ARGON2_PARALLELISM": "1",
+    }
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "concord.cli",
+                "demo",
+                "--data-dir",
+                str(data_dir),
+                "--port",
+                str(port),
+            ],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 180
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError("concord demo exited early:\n" + log.read_text())
+            try:
+                if httpx.get(f"{url}/login", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError("concord demo did not serve in time:\n" + log.read_text())
+            time.sleep(0.3)
+        yield DemoServer(url, data_dir, password, log)
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()

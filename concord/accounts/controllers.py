@@ -47,7 +47,9 @@ class SignInController(Controller):
         return see_other("/dashboard" if request.scope.get("user") else "/login")
 
     @get("/login", sync_to_thread=False)
-    def login_form(self, request: Request[Any, Any, Any], next_path: FromQuery[str | None] = None) -> Template:
+    def login_form(
+        self, request: Request[Any, Any, Any], next_path: FromQuery[str | None] = None
+    ) -> Template:
         return page(request, LOGIN, {"next": safe_next(next_path, "/dashboard"), "email": ""})
 
     @post("/login", sync_to_thread=True)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Controller, Request, get
-from litestar.params import FromQuery
 from litestar.di import NamedDependency
+from litestar.params import FromQuery
 from litestar.response import Template
 from sqlalchemy import select
 
@@ -24,7 +24,10 @@ class AuditController(Controller):
 
     @get("/secretariat/audit", sync_to_thread=True)
     def audit(
-        self, request: Request[Any, Any, Any], hub: NamedDependency[Hub], before: FromQuery[int | None] = None
+        self,
+        request: Request[Any, Any, Any],
+        hub: NamedDependency[Hub],
+        before: FromQuery[int | None] = None,
     ) -> Template:
         with hub.transaction() as session:
             query = select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(PAGE_SIZE)

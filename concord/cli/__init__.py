@@ -15,7 +15,7 @@ import click
 from concord import scheduler as scheduling
 from concord.accounts.users import add_user
 from concord.audit import chain
-from concord.cli.platform import Platform, data_dir_option, open_platform
+from concord.cli.platform import data_dir_option, open_platform
 from concord.errors import InvalidInput
 from concord.partners.services import add_partner, all_partners
 from concord.settings import SettingsError
@@ -152,10 +152,12 @@ def partner_add(data_dir: Path | None, slug: str, name: str, country: str, timez
 @data_dir_option
 def partner_list(data_dir: Path | None) -> None:
     """List the partners."""
-    with open_platform(data_dir, require_secret=False) as platform:
-        with platform.hub.transaction() as session:
-            for p in all_partners(session):
-                click.echo(f"{p.slug}\t{p.country}\t{p.timezone}\t{p.name}")
+    with (
+        open_platform(data_dir, require_secret=False) as platform,
+        platform.hub.transaction() as session,
+    ):
+        for p in all_partners(session):
+            click.echo(f"{p.slug}\t{p.country}\t{p.timezone}\t{p.name}")
 
 
 @main.group()
@@ -219,9 +221,11 @@ def audit() -> None:
 @data_dir_option
 def audit_verify(data_dir: Path | None) -> None:
     """Check every entry of the audit chain; exit 1 and name the first bad entry if any."""
-    with open_platform(data_dir, require_secret=False) as platform:
-        with platform.hub.transaction() as session:
-            report = chain.verify(session)
+    with (
+        open_platform(data_dir, require_secret=False) as platform,
+        platform.hub.transaction() as session,
+    ):
+        report = chain.verify(session)
     if not report.ok:
         _fail(f"audit chain broken at entry {report.first_bad_seq}: {report.reason}", 1)
     click.echo(f"Audit chain intact: {report.checked} entries verified.")

@@ -19,8 +19,8 @@ from concord.accounts.users import add_user
 from concord.cli.platform import Platform
 from concord.demo.contacts import (
     DEMO_PARTNER_NAMES,
-    DEMO_PARTNERS,
     DEMO_PARTNER_TIMEZONES,
+    DEMO_PARTNERS,
     generate,
     write_csvs,
 )

@@ -83,7 +83,9 @@ def open_platform(
         overrides["port"] = port
     if host is not None:
         overrides["host"] = host
-    settings = load_settings(demo=demo, require_secret=require_secret and not demo, **overrides)
+    settings = load_settings(
+        demo=demo, require_secret=require_secret and not demo, overrides=overrides
+    )
     if demo:
         from concord.cli.demo import demo_settings
 

@@ -9,6 +9,7 @@ from http.cookies import SimpleCookie
 
 import anyio.to_thread
 from litestar.datastructures import Headers
+from litestar.enums import ScopeType
 from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Receive, Scope, Send
 
@@ -55,7 +56,7 @@ class ViewerMiddleware(ASGIMiddleware):
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         viewer: Viewer | None = None
-        if scope["type"] == "http":
+        if scope["type"] == ScopeType.HTTP:
             hub: Hub = scope["litestar_app"].state.hub
             headers = Headers.from_scope(scope)
             if scope["path"].startswith(API_PREFIX):

@@ -12,7 +12,9 @@ from tests.conftest import World
 def _append(world: World, count: int) -> None:
     with world.hub.transaction() as session:
         for number in range(count):
-            chain.record(session, actor="test", action="thing.happened", object_ref=f"thing:{number}")
+            chain.record(
+                session, actor="test", action="thing.happened", object_ref=f"thing:{number}"
+            )
 
 
 def _verify(world: World) -> chain.ChainReport:
@@ -32,7 +34,9 @@ def test_a_changed_entry_is_named(world: World) -> None:
     total = _verify(world).checked
     target = total - 2
     with world.hub.transaction() as session:
-        session.execute(update(AuditEntry).where(AuditEntry.seq == target).values(actor="someone else"))
+        session.execute(
+            update(AuditEntry).where(AuditEntry.seq == target).values(actor="someone else")
+        )
     report = _verify(world)
     assert not report.ok
     assert report.first_bad_seq == target

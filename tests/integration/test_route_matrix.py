@@ -14,8 +14,8 @@ from litestar import Litestar
 from litestar.handlers.http_handlers import HTTPRouteHandler
 from litestar.testing import TestClient
 
-from concord.accounts.models import ApiToken, User
 from concord.accounts import api_tokens
+from concord.accounts.models import ApiToken, User
 from concord.web.access import PARTNER_SCOPED, Access, level_of
 from tests.conftest import PARTNER_A, PEOPLE, World, csrf_token, sign_in
 

@@ -45,9 +45,9 @@ def test_wrong_password_re_renders_the_form_with_an_error(anonymous: TestClient[
     response = post_form(anonymous, "/login", {"email": EMAILS["comms_a"], "password": "nope"})
     assert response.status_code == 400
     soup = BeautifulSoup(response.text, "html.parser")
-    alert = soup.find(attrs={"role": "alert"})
+    alert = soup.select_one("[role=alert]")
     assert alert is not None and "do not match" in alert.text
-    email_input = soup.find("input", attrs={"name": "email"})
+    email_input = soup.select_one('input[name="email"]')
     assert email_input is not None and email_input["value"] == EMAILS["comms_a"]
 
 
@@ -154,8 +154,13 @@ def test_password_reset_for_unknown_address_looks_the_same(
     known = post_form(anonymous, "/password-reset", {"email": EMAILS["comms_a"]})
     unknown = post_form(anonymous, "/password-reset", {"email": "nobody@nowhere.example"})
     assert known.status_code == unknown.status_code == 200
-    strip = lambda html: BeautifulSoup(html, "html.parser").main.get_text()  # noqa: E731
-    assert strip(known.text) == strip(unknown.text)
+
+    def main_text(html: str) -> str:
+        main = BeautifulSoup(html, "html.parser").main
+        assert main is not None
+        return main.get_text()
+
+    assert main_text(known.text) == main_text(unknown.text)
 
 
 def test_rehash_on_login_when_parameters_change(

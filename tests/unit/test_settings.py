@@ -22,6 +22,7 @@ GOOD_SECRET = "s" * 40
         ({"CONCORD_LOG_LEVEL": "LOUD"}, "CONCORD_LOG_LEVEL"),
         ({"CONCORD_PUBLIC_URL": "ftp://x"}, "CONCORD_PUBLIC_URL"),
         ({"CONCORD_ARGON2_MEMORY_KIB": "1"}, "CONCORD_ARGON2_MEMORY_KIB"),
+        ({"CONCORD_ARGON2_MEMORY_KIB": "16"}, "at least 8 x"),
     ],
 )
 def test_bad_values_are_errors(env: dict[str, str], message: str) -> None:
@@ -63,6 +64,9 @@ def test_urls_follow_the_configuration(tmp_path: Path) -> None:
         },
         require_secret=False,
     )
-    assert production.vault_database_url("north-mere") == "postgresql+psycopg://db/concord_vault_north_mere"
+    assert (
+        production.vault_database_url("north-mere")
+        == "postgresql+psycopg://db/concord_vault_north_mere"
+    )
     with pytest.raises(SettingsError):
         production.vault_database_url("../etc")
