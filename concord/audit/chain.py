@@ -11,7 +11,6 @@ import hashlib
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
 
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
@@ -24,19 +23,18 @@ GENESIS = "0" * 64
 _APPEND_LOCK_KEY = 0x434F4E43
 
 
-def entry_hash(
-    *,
-    seq: int,
-    at: datetime,
-    actor: str,
-    action: str,
-    object_ref: str,
-    detail: str,
-    prev_hash: str,
-) -> str:
-    """The SHA-256 of an entry's canonical form, including the previous entry's hash."""
+def entry_hash(entry: AuditEntry) -> str:
+    """The SHA-256 of an entry's canonical form, which includes the previous entry's hash."""
     canonical = json.dumps(
-        [seq, at.isoformat(timespec="microseconds"), actor, action, object_ref, detail, prev_hash],
+        [
+            entry.seq,
+            entry.at.isoformat(timespec="microseconds"),
+            entry.actor,
+            entry.action,
+            entry.object_ref,
+            entry.detail,
+            entry.prev_hash,
+        ],
         ensure_ascii=False,
         separators=(",", ":"),
     )
@@ -53,25 +51,16 @@ def record(
         select(AuditEntry.seq, AuditEntry.entry_hash).order_by(AuditEntry.seq.desc()).limit(1)
     ).first()
     seq, prev = (head[0] + 1, head[1]) if head else (1, GENESIS)
-    at = utcnow()
     entry = AuditEntry(
         seq=seq,
-        at=at,
+        at=utcnow(),
         actor=actor,
         action=action,
         object_ref=object_ref,
         detail=detail,
         prev_hash=prev,
-        entry_hash=entry_hash(
-            seq=seq,
-            at=at,
-            actor=actor,
-            action=action,
-            object_ref=object_ref,
-            detail=detail,
-            prev_hash=prev,
-        ),
     )
+    entry.entry_hash = entry_hash(entry)
     session.add(entry)
     session.flush()
     return entry
@@ -106,15 +95,7 @@ def verify(session: Session) -> ChainReport:
             return ChainReport(checked, entry.seq, f"expected entry {expected_seq} here")
         if entry.prev_hash != expected_prev:
             return ChainReport(checked, entry.seq, "does not follow the entry before it")
-        recomputed = entry_hash(
-            seq=entry.seq,
-            at=entry.at,
-            actor=entry.actor,
-            action=entry.action,
-            object_ref=entry.object_ref,
-            detail=entry.detail,
-            prev_hash=entry.prev_hash,
-        )
+        recomputed = entry_hash(entry)
         if recomputed != entry.entry_hash:
             return ChainReport(checked, entry.seq, "its content was changed")
         expected_prev = entry.entry_hash

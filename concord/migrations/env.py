@@ -1,18 +1,6 @@
-"""Alembic environment of the hub tree: runs on the connection that concord.migrate hands in."""
-
-from alembic import context
+"""Alembic environment of the hub tree."""
 
 import concord.models
-from concord.db import HubBase
+from concord.migrate import run_migrations
 
-assert concord.models  # every hub table is registered on HubBase.metadata
-
-connection = context.config.attributes["connection"]
-context.configure(
-    connection=connection,
-    target_metadata=HubBase.metadata,
-    render_as_batch=connection.dialect.name == "sqlite",
-    compare_type=True,
-)
-with context.begin_transaction():
-    context.run_migrations()
+run_migrations(concord.models.HubBase.metadata)
