@@ -2,6 +2,7 @@
 
 from concord.accounts.models import ApiToken, LoginFailure, PasswordReset, Role, User, WebSession
 from concord.audit.models import AuditEntry
+from concord.categories.models import SharedCategory
 from concord.db import HubBase
 from concord.mail.models import StaffMessage
 from concord.partners.models import Partner
@@ -14,6 +15,7 @@ __all__ = [
     "Partner",
     "PasswordReset",
     "Role",
+    "SharedCategory",
     "StaffMessage",
     "User",
     "WebSession",

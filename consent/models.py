@@ -1,6 +1,26 @@
 """Every vault table, imported in one place so that metadata and migrations see them all."""
 
+from consent.contacts.models import CategoryMapping, Contact, ContactChange, ContactTag, Identifier
 from consent.db import VaultBase
+from consent.importing.models import ImportBatch, RejectedRow
+from consent.ledger.models import ConsentEvent, CurrentConsent
+from consent.purposes.models import Notice, Purpose
+from consent.suppression.models import Suppression
 from consent.vault_info import VaultInfo
 
-__all__ = ["VaultBase", "VaultInfo"]
+__all__ = [
+    "CategoryMapping",
+    "ConsentEvent",
+    "Contact",
+    "ContactChange",
+    "ContactTag",
+    "CurrentConsent",
+    "Identifier",
+    "ImportBatch",
+    "Notice",
+    "Purpose",
+    "RejectedRow",
+    "Suppression",
+    "VaultBase",
+    "VaultInfo",
+]

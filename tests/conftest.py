@@ -31,8 +31,8 @@ from concord.app import create_app
 from concord.hub import Hub
 from concord.partners.services import add_partner
 from concord.settings import Settings
-from consent import vault_info
 from consent.db import Vaults
+from consent.setup import prepare_vault
 
 POSTGRES_URL = os.environ.get("CONCORD_TEST_POSTGRES_URL")
 BACKENDS = ["sqlite", "postgres"] if POSTGRES_URL else ["sqlite"]
@@ -97,9 +97,7 @@ class World:
     users: dict[str, int]
 
     def open_vault(self, slug: str) -> None:
-        self.vaults.migrate(slug)
-        with self.vaults.transaction(slug) as session:
-            vault_info.claim(session, slug)
+        prepare_vault(self.vaults, slug)
 
 
 # Who is who in the ownership tests: (fixture key, email, role, partner)

@@ -14,8 +14,8 @@ from sqlalchemy import select
 from concord.hub import Hub
 from concord.partners.models import Partner
 from concord.settings import Settings, SettingsError, load_settings
-from consent import vault_info
 from consent.db import Vaults
+from consent.setup import prepare_vault
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -48,9 +48,7 @@ class Platform:
 
     def open_vault(self, slug: str) -> None:
         """Create the partner's vault if needed, migrate it and mark it as the partner's."""
-        self.vaults.migrate(slug)
-        with self.vaults.transaction(slug) as session:
-            vault_info.claim(session, slug)
+        prepare_vault(self.vaults, slug)
 
     def migrate_all(self) -> list[str]:
         self.hub.migrate()

@@ -1,0 +1,107 @@
+"""Appending to the consent ledger and reading current consent from it."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
+
+from concord.db import utcnow
+from consent.ledger.models import CollectionMethod, ConsentEvent, ConsentState, CurrentConsent
+from consent.purposes.models import Channel, Purpose
+
+
+def append(
+    session: Session,
+    *,
+    contact_id: int,
+    purpose: Purpose,
+    channel: Channel,
+    state: ConsentState,
+    method: CollectionMethod,
+    actor: str,
+    source: str = "",
+    evidence: Mapping[str, str] | None = None,
+    valid_until: datetime | None = None,
+    import_batch_id: str | None = None,
+    at: datetime | None = None,
+) -> ConsentEvent:
+    """Record one consent change and bring the current-consent projection up to date."""
+    notice = purpose.current_notice
+    event = ConsentEvent(
+        contact_id=contact_id,
+        purpose_id=purpose.id,
+        channel=channel,
+        state=state,
+        legal_basis=purpose.legal_basis,
+        notice_version=notice.version if notice else None,
+        method=method,
+        source=source,
+        actor=actor,
+        at=at or utcnow(),
+        evidence=json.dumps(dict(evidence or {}), sort_keys=True),
+        valid_until=valid_until,
+        import_batch_id=import_batch_id,
+    )
+    session.add(event)
+    session.flush()
+    current = session.get(CurrentConsent, (contact_id, purpose.id, channel))
+    if current is None:
+        session.add(
+            CurrentConsent(
+                contact_id=contact_id,
+                purpose_id=purpose.id,
+                channel=channel,
+                state=state,
+                record_id=event.record_id,
+                at=event.at,
+            )
+        )
+    else:
+        current.state = state
+        current.record_id = event.record_id
+        current.at = event.at
+    return event
+
+
+def history(session: Session, contact_id: int) -> Sequence[ConsentEvent]:
+    """A contact's ledger, newest first."""
+    query = (
+        select(ConsentEvent)
+        .where(ConsentEvent.contact_id == contact_id)
+        .order_by(ConsentEvent.id.desc())
+    )
+    return session.scalars(query).all()
+
+
+def current(session: Session, contact_id: int) -> dict[tuple[int, Channel], ConsentState]:
+    """The contact's consent now, per (purpose id, channel), from the projection."""
+    rows = session.scalars(select(CurrentConsent).where(CurrentConsent.contact_id == contact_id))
+    return {(row.purpose_id, row.channel): row.state for row in rows}
+
+
+def derive_current(session: Session) -> dict[tuple[int, int, Channel], ConsentState]:
+    """Current consent recomputed from the ledger alone: the latest event per key wins."""
+    latest: dict[tuple[int, int, Channel], ConsentState] = {}
+    query = (
+        select(ConsentEvent).where(ConsentEvent.contact_id.is_not(None)).order_by(ConsentEvent.id)
+    )
+    for event in session.scalars(query):
+        assert event.contact_id is not None
+        latest[(event.contact_id, event.purpose_id, event.channel)] = event.state
+    return latest
+
+
+def tombstone(session: Session, contact_id: int) -> int:
+    """Erasure: strip the contact's ledger entries of everything personal. Returns how many."""
+    session.execute(delete(CurrentConsent).where(CurrentConsent.contact_id == contact_id))
+    result = session.execute(
+        update(ConsentEvent)
+        .where(ConsentEvent.contact_id == contact_id)
+        .values(contact_id=None, evidence="{}", source="", tombstone=True)
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
