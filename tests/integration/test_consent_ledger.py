@@ -8,7 +8,13 @@ from sqlalchemy.exc import DatabaseError
 
 from consent.contacts.services import CleanContact, ContactInput, clean, save
 from consent.ledger import services as ledger
-from consent.ledger.models import CollectionMethod, ConsentEvent, ConsentState, LedgerIsAppendOnly
+from consent.ledger.models import (
+    CollectionMethod,
+    ConsentEvent,
+    ConsentState,
+    CurrentConsent,
+    LedgerIsAppendOnly,
+)
 from consent.purposes.models import Channel
 from consent.purposes.services import by_code
 from consent.suppression.services import SuppressionKey, suppress, suppressed
@@ -55,7 +61,7 @@ def test_current_consent_is_the_latest_event(world: World) -> None:
         assert history[0].notice_version == 1
         projection = {
             (row.contact_id, row.purpose_id, row.channel): row.state
-            for row in session.scalars(select(ledger.CurrentConsent))
+            for row in session.scalars(select(CurrentConsent))
         }
         assert projection == ledger.derive_current(session)
 
