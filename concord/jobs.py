@@ -16,19 +16,27 @@ from concord.db import utcnow
 from concord.hub import Hub
 
 log = logging.getLogger("concord.jobs")
-_bound: dict[str, Hub] = {}
+_bound: dict[str, object] = {}
 
 
-def bind(hub: Hub) -> None:
-    """Make ``hub`` the one this process's jobs work on."""
-    _bound["hub"] = hub
+def bind(hub: Hub, **services: object) -> None:
+    """Make ``hub`` (and whatever the composition root adds, such as the vaults) the ones
+    this process's jobs work on."""
+    _bound.clear()
+    _bound.update(services, hub=hub)
+
+
+def bound(name: str) -> object:
+    try:
+        return _bound[name]
+    except KeyError:
+        raise RuntimeError(f"jobs.bind() gave this process no {name}") from None
 
 
 def current_hub() -> Hub:
-    try:
-        return _bound["hub"]
-    except KeyError:
-        raise RuntimeError("jobs.bind(hub) was not called in this process") from None
+    hub = bound("hub")
+    assert isinstance(hub, Hub)
+    return hub
 
 
 def housekeeping() -> None:

@@ -32,6 +32,8 @@ class Settings:
     data_dir: Path = DEFAULT_DATA_DIR
     demo: bool = False
     secret_key: str = ""
+    # Held by the vaults (never stored in the hub database); keys every matching round.
+    matching_secret: str = ""
     hub_url: str | None = None
     vault_url_template: str | None = None
     host: str = "127.0.0.1"
@@ -175,6 +177,13 @@ def load_settings(
         raise SettingsError(
             "CONCORD_ARGON2_MEMORY_KIB must be at least 8 x CONCORD_ARGON2_PARALLELISM"
         )
+
+    if (matching := read_secret(env, "CONCORD_MATCHING_SECRET")) is not None:
+        if len(matching) < MIN_SECRET_LENGTH:
+            raise SettingsError(
+                f"CONCORD_MATCHING_SECRET must be at least {MIN_SECRET_LENGTH} characters"
+            )
+        values["matching_secret"] = matching
 
     secret = read_secret(env, "CONCORD_SECRET_KEY")
     if secret is not None:

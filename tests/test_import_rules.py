@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-COMPOSITION_ROOT = {"concord/app.py", "concord/cli"}
+COMPOSITION_ROOT = {"concord/app.py", "concord/cli", "concord/migrations/env.py"}
 # What outreach may import from consent: the narrow interface (audiences, tokens, flags).
 CONSENT_PUBLIC = {"consent.public"}
 

@@ -19,6 +19,7 @@ from concord.cli.platform import data_dir_option, open_platform
 from concord.errors import InvalidInput
 from concord.partners.services import add_partner, all_partners
 from concord.settings import SettingsError
+from outreach.matching.jobs import JOBS as OUTREACH_JOBS
 
 OPERATOR = "operator:cli"
 
@@ -88,7 +89,12 @@ def worker(data_dir: Path | None) -> None:
     """Run background jobs until stopped (SIGTERM or Ctrl-C stop it cleanly)."""
     with open_platform(data_dir) as platform:
         platform.require_current()
-        scheduler = scheduling.build(platform.hub, blocking=True)
+        scheduler = scheduling.build(
+            platform.hub,
+            blocking=True,
+            services={"vaults": platform.vaults},
+            extra_jobs=OUTREACH_JOBS,
+        )
 
         def stop(signum: int, _frame: FrameType | None) -> None:
             click.echo(f"Stopping the worker (signal {signum}).", err=True)
@@ -229,3 +235,12 @@ def audit_verify(data_dir: Path | None) -> None:
     if not report.ok:
         _fail(f"audit chain broken at entry {report.first_bad_seq}: {report.reason}", 1)
     click.echo(f"Audit chain intact: {report.checked} entries verified.")
+
+
+def _register_package_commands() -> None:
+    from concord.cli.matching import match
+
+    main.add_command(match)
+
+
+_register_package_commands()

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from concord.accounts.models import Role, User
 from concord.accounts.passwords import check_password
 from concord.accounts.users import add_user
-from concord.cli.platform import Platform
+from concord.cli.platform import DEMO_MARKER, Platform
 from concord.demo.contacts import (
     DEMO_PARTNER_NAMES,
     DEMO_PARTNER_TIMEZONES,
@@ -50,6 +50,8 @@ def demo_settings(settings: Settings) -> Settings:
     changes: dict[str, object] = {"demo": True}
     if not settings.secret_key:
         changes["secret_key"] = _secret_file(settings, "secret_key")
+    if not settings.matching_secret:
+        changes["matching_secret"] = _secret_file(settings, "matching_secret")
     return settings.with_changes(**changes)
 
 
@@ -68,6 +70,10 @@ def demo_accounts() -> list[tuple[str, Role, str | None, str]]:
 
 def seed_demo(platform: Platform) -> None:
     """Create whatever part of the demo partnership is missing."""
+    platform.settings.data_dir.mkdir(parents=True, exist_ok=True)
+    (platform.settings.data_dir / DEMO_MARKER).write_text(
+        "This data folder holds a Concord demo: fictional data, secrets in secrets/.\n"
+    )
     platform.migrate_all()
     hub = platform.hub
     with hub.transaction() as session:

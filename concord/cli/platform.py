@@ -65,6 +65,14 @@ class Platform:
                 raise SettingsError(f"the vault of {slug} is not up to date; run `concord migrate`")
 
 
+DEMO_MARKER = "DEMO"
+
+
+def is_demo_folder(data_dir: Path) -> bool:
+    """Whether ``concord demo`` made this data folder (its commands then use the demo's secrets)."""
+    return (data_dir / DEMO_MARKER).exists()
+
+
 @contextmanager
 def open_platform(
     data_dir: Path | None,
@@ -81,6 +89,7 @@ def open_platform(
         overrides["port"] = port
     if host is not None:
         overrides["host"] = host
+    demo = demo or is_demo_folder(data_dir or load_settings(require_secret=False).data_dir)
     settings = load_settings(
         demo=demo, require_secret=require_secret and not demo, overrides=overrides
     )

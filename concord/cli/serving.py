@@ -8,13 +8,23 @@ import uvicorn
 from concord import scheduler as scheduling
 from concord.app import configure_logging, create_app
 from concord.cli.platform import Platform
+from outreach.matching.jobs import JOBS as OUTREACH_JOBS
 
 
 def run_server(platform: Platform, *, with_scheduler: bool) -> None:
     settings = platform.settings
     configure_logging(settings.log_level)
     app = create_app(settings, hub=platform.hub, vaults=platform.vaults)
-    background = scheduling.build(platform.hub, blocking=False) if with_scheduler else None
+    background = (
+        scheduling.build(
+            platform.hub,
+            blocking=False,
+            services={"vaults": platform.vaults},
+            extra_jobs=OUTREACH_JOBS,
+        )
+        if with_scheduler
+        else None
+    )
     if background:
         background.start()
     click.echo(f"Concord is serving at {settings.public_url} (Ctrl-C stops it).", err=True)

@@ -1,0 +1,104 @@
+"""Linking round records across partners and counting people once per subset of partners.
+
+Records that share any token are the same person (union-find, so chains link too: an email at
+one partner, a phone at another, both at a third). A person is then counted once for the exact
+set of partners holding them, once for every pair within it, and per shared category.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from itertools import combinations
+
+
+@dataclass(frozen=True)
+class Overlap:
+    """Exact counts of one round; never published as they are (see disclosure)."""
+
+    partners: tuple[str, ...]
+    totals: dict[str, int]
+    # frozenset of partners -> people held by exactly those partners and no others
+    subsets: dict[frozenset[str], int]
+    # pair -> people held by at least both
+    pairwise: dict[frozenset[str], int]
+    by_category: dict[str, dict[frozenset[str], int]]
+
+
+class _UnionFind:
+    def __init__(self, size: int) -> None:
+        self.parent = list(range(size))
+
+    def find(self, item: int) -> int:
+        parent = self.parent
+        root = item
+        while parent[root] != root:
+            root = parent[root]
+        while parent[item] != root:
+            parent[item], item = root, parent[item]
+        return root
+
+    def union(self, a: int, b: int) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self.parent[rb] = ra
+
+
+def link_and_count(
+    partners: Sequence[str],
+    submissions: Iterable[tuple[str, Sequence[tuple[str | None, Sequence[bytes]]]]],
+) -> Overlap:
+    """Count people across ``submissions``: (partner slug, [(category, tokens), ...]) each."""
+    order = sorted(partners)
+    bit = {slug: 1 << index for index, slug in enumerate(order)}
+    record_partner: list[int] = []
+    record_category: list[str | None] = []
+    first_holder: dict[bytes, int] = {}
+    pairs: list[tuple[int, int]] = []
+    for slug, records in submissions:
+        mask = bit[slug]
+        for category, tokens in records:
+            index = len(record_partner)
+            record_partner.append(mask)
+            record_category.append(category)
+            for value in tokens:
+                holder = first_holder.setdefault(value, index)
+                if holder != index:
+                    pairs.append((holder, index))
+    links = _UnionFind(len(record_partner))
+    for a, b in pairs:
+        links.union(a, b)
+    person_mask: dict[int, int] = {}
+    category_mask: dict[tuple[int, str], int] = {}
+    for index, mask in enumerate(record_partner):
+        root = links.find(index)
+        person_mask[root] = person_mask.get(root, 0) | mask
+        category = record_category[index]
+        if category is not None:
+            key = (root, category)
+            category_mask[key] = category_mask.get(key, 0) | mask
+
+    def partners_of(mask: int) -> frozenset[str]:
+        return frozenset(slug for slug in order if mask & bit[slug])
+
+    mask_counts = Counter(person_mask.values())
+    subsets = {partners_of(mask): count for mask, count in mask_counts.items()}
+    totals = {slug: sum(c for m, c in mask_counts.items() if m & bit[slug]) for slug in order}
+    pairwise = {
+        frozenset((a, b)): sum(c for m, c in mask_counts.items() if m & bit[a] and m & bit[b])
+        for a, b in combinations(order, 2)
+    }
+    by_category: dict[str, Counter[int]] = {}
+    for (_, category), mask in category_mask.items():
+        by_category.setdefault(category, Counter())[mask] += 1
+    return Overlap(
+        partners=tuple(order),
+        totals=totals,
+        subsets=subsets,
+        pairwise=pairwise,
+        by_category={
+            category: {partners_of(mask): count for mask, count in counts.items()}
+            for category, counts in sorted(by_category.items())
+        },
+    )

@@ -1,0 +1,224 @@
+"""Running a matching round: queue it, gather each vault's tokens, link, count, publish, close.
+
+Every step is a compare-and-set on the round's status, so a round runs once even when two
+workers see it, and a worker killed mid-round leaves a round that the retention job fails and
+clears rather than half-published figures.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from datetime import timedelta
+from itertools import combinations
+from typing import Any
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
+
+from concord.audit import chain
+from concord.categories.models import SharedCategory
+from concord.db import utcnow
+from concord.errors import InvalidInput
+from concord.hub import Hub
+from concord.partners.models import Partner
+from concord.partnership import settings as partnership
+from consent.public import Vaults, round_submission
+from outreach.matching.disclosure import publish
+from outreach.matching.linking import Overlap, link_and_count
+from outreach.matching.models import MatchingRound, RoundStatus, RoundSubmission
+from outreach.matching.packing import pack, unpack
+
+Progress = Callable[[str], None]
+STALE_AFTER = timedelta(hours=6)
+
+
+def _check_scope(session: Session, scope: str) -> str:
+    if scope == "all":
+        return scope
+    kind, _, name = scope.partition(":")
+    if kind == "category" and session.get(SharedCategory, name) is not None:
+        return scope
+    raise InvalidInput.one("scope", "Choose all contacts or one shared category.")
+
+
+def open_round(hub: Hub, *, scope: str, actor: str) -> str:
+    """Queue a round; a worker (or :func:`run_round`) carries it out."""
+    with hub.transaction() as session:
+        rules = partnership.current(session)
+        matching_round = MatchingRound(
+            scope=_check_scope(session, scope),
+            status=RoundStatus.QUEUED,
+            opened_by=actor,
+            suppression_threshold=rules.suppression_threshold,
+            rounding=rules.rounding,
+        )
+        session.add(matching_round)
+        session.flush()
+        chain.record(
+            session,
+            actor=actor,
+            action="matching.open",
+            object_ref=f"round:{matching_round.id}",
+            detail=scope,
+        )
+        return matching_round.id
+
+
+def _claim(hub: Hub, round_id: str) -> bool:
+    with hub.transaction() as session:
+        claimed = session.execute(
+            update(MatchingRound)
+            .where(MatchingRound.id == round_id, MatchingRound.status == RoundStatus.QUEUED)
+            .values(status=RoundStatus.RUNNING, progress="gathering tokens")
+        )
+        return int(claimed.rowcount) == 1  # type: ignore[attr-defined]
+
+
+def _note(hub: Hub, round_id: str, text: str, progress: Progress | None) -> None:
+    with hub.transaction() as session:
+        session.execute(
+            update(MatchingRound).where(MatchingRound.id == round_id).values(progress=text)
+        )
+    if progress:
+        progress(text)
+
+
+def run_round(
+    hub: Hub, vaults: Vaults, round_id: str, *, progress: Progress | None = None
+) -> Overlap | None:
+    """Carry out a queued round; returns the exact overlap (for the operator's CLI) or None if
+    another worker had claimed it."""
+    if not _claim(hub, round_id):
+        return None
+    try:
+        with hub.transaction() as session:
+            matching_round = session.get_one(MatchingRound, round_id)
+            scope = matching_round.scope
+            partners = list(session.scalars(select(Partner.slug).order_by(Partner.slug)))
+            shared = set(session.scalars(select(SharedCategory.slug)))
+        only_category = scope.partition(":")[2] if scope.startswith("category:") else None
+        for number, slug in enumerate(partners, start=1):
+            _note(hub, round_id, f"tokenising vault {number} of {len(partners)}", progress)
+            submission = round_submission(
+                vaults,
+                hub.settings,
+                slug,
+                round_id=round_id,
+                shared_categories=shared,
+                only_category=only_category,
+            )
+            with hub.transaction() as session:
+                session.add(
+                    RoundSubmission(
+                        round_id=round_id,
+                        partner_slug=slug,
+                        records=len(submission.records),
+                        shared_identifiers=submission.shared_identifiers,
+                        payload=pack(submission.records),
+                    )
+                )
+        _note(hub, round_id, "linking records across partners", progress)
+        with hub.transaction() as session:
+            blobs = session.execute(
+                select(RoundSubmission.partner_slug, RoundSubmission.payload).where(
+                    RoundSubmission.round_id == round_id
+                )
+            ).all()
+        overlap = link_and_count(
+            partners, [(slug, list(unpack(blob or b""))) for slug, blob in blobs]
+        )
+        with hub.transaction() as session:
+            matching_round = session.get_one(MatchingRound, round_id)
+            rules = partnership.PartnershipSettings(
+                suppression_threshold=matching_round.suppression_threshold,
+                rounding=matching_round.rounding,
+            )
+            matching_round.result = json.dumps(figures(round_id, overlap, rules=rules, exact=False))
+            _close(session, matching_round, RoundStatus.DONE)
+            chain.record(
+                session,
+                actor="system:matching",
+                action="matching.done",
+                object_ref=f"round:{round_id}",
+            )
+        if progress:
+            progress("done")
+        return overlap
+    except Exception:
+        with hub.transaction() as session:
+            matching_round = session.get_one(MatchingRound, round_id)
+            matching_round.error = "the round failed; see the worker log"
+            _close(session, matching_round, RoundStatus.FAILED)
+        raise
+
+
+def _close(session: Session, matching_round: MatchingRound, status: RoundStatus) -> None:
+    """End a round: its tokens and pseudonyms go, whatever the outcome."""
+    session.execute(delete(RoundSubmission).where(RoundSubmission.round_id == matching_round.id))
+    matching_round.status = status
+    matching_round.finished_at = utcnow()
+    matching_round.progress = status.value
+
+
+def figures(
+    round_id: str, overlap: Overlap, *, rules: partnership.PartnershipSettings, exact: bool
+) -> dict[str, Any]:
+    """The round's figures in the documented JSON shape; exact only for the operator's CLI."""
+
+    def shown(count: int) -> int | None:
+        return count if exact else publish(count, rules).value
+
+    def names(group: frozenset[str]) -> list[str]:
+        return sorted(group)
+
+    subsets = sorted(overlap.subsets.items(), key=lambda item: (-item[1], names(item[0])))
+    return {
+        "round_id": round_id,
+        "partners": list(overlap.partners),
+        "totals": {slug: shown(count) for slug, count in overlap.totals.items()},
+        "pairwise": [
+            {"partners": [a, b], "count": shown(overlap.pairwise[frozenset((a, b))])}
+            for a, b in combinations(overlap.partners, 2)
+        ],
+        "subsets": [{"partners": names(group), "count": shown(count)} for group, count in subsets],
+        "by_category": {
+            category: [
+                {"partners": names(group), "count": shown(count)}
+                for group, count in sorted(
+                    groups.items(), key=lambda item: (-item[1], names(item[0]))
+                )
+            ]
+            for category, groups in overlap.by_category.items()
+        },
+        "suppression": {
+            "threshold": rules.suppression_threshold,
+            "rounding": rules.rounding,
+            "exact": exact,
+        },
+    }
+
+
+def queued_rounds(hub: Hub) -> Sequence[str]:
+    with hub.transaction() as session:
+        query = select(MatchingRound.id).where(MatchingRound.status == RoundStatus.QUEUED)
+        return session.scalars(query.order_by(MatchingRound.opened_at)).all()
+
+
+def clear_leftovers(hub: Hub) -> int:
+    """Retention: fail rounds stuck running for hours and delete every orphaned submission."""
+    cutoff = utcnow() - STALE_AFTER
+    with hub.transaction() as session:
+        stale = session.scalars(
+            select(MatchingRound).where(
+                MatchingRound.status == RoundStatus.RUNNING, MatchingRound.opened_at < cutoff
+            )
+        ).all()
+        for matching_round in stale:
+            matching_round.error = "the round did not finish in time"
+            _close(session, matching_round, RoundStatus.FAILED)
+        running = select(MatchingRound.id).where(MatchingRound.status == RoundStatus.RUNNING)
+        orphans = session.execute(
+            delete(RoundSubmission).where(RoundSubmission.round_id.not_in(running))
+        )
+        return len(stale) + int(orphans.rowcount)  # type: ignore[attr-defined]

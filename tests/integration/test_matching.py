@@ -1,0 +1,249 @@
+"""Matching rounds on the demo's generated lists: exact counts equal the generator's ground
+truth, published counts are suppressed and rounded, and the hub keeps no address."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from itertools import combinations
+from pathlib import Path
+
+import pytest
+from sqlalchemy import inspect, select, text
+
+from concord.categories.models import SharedCategory
+from concord.demo.contacts import (
+    CATEGORIES,
+    DEMO_PARTNER_NAMES,
+    DEMO_PARTNER_TIMEZONES,
+    DEMO_PARTNERS,
+    Generated,
+    generate,
+)
+from concord.hub import Hub
+from concord.partners.services import add_partner
+from concord.partnership.settings import PartnershipSettings
+from concord.settings import Settings
+from consent.contacts.services import CleanContact, ContactInput, clean, save, split_tags
+from consent.db import Vaults
+from consent.setup import prepare_vault
+from outreach.matching.disclosure import publish
+from outreach.matching.models import MatchingRound, RoundStatus, RoundSubmission
+from outreach.matching.rounds import figures, open_round, run_round
+
+MATCHING_SECRET = "matching-secret-for-tests-" + "m" * 20
+
+
+@dataclass
+class Partnership:
+    settings: Settings
+    hub: Hub
+    vaults: Vaults
+    generated: Generated
+
+
+def load_contacts(vaults: Vaults, generated: Generated) -> None:
+    for partner in DEMO_PARTNERS:
+        with vaults.transaction(partner.slug) as session:
+            for row in generated.rows[partner.slug]:
+                entry = clean(
+                    ContactInput(
+                        given_name=row["given_name"],
+                        family_name=row["family_name"],
+                        organisation=row["organisation"],
+                        country=row["country"],
+                        category=row["category"],
+                        tags=split_tags(row["tags"]),
+                        emails=[row["email"]],
+                        phones=[row["phone"]],
+                    ),
+                    partner.country,
+                )
+                if isinstance(entry, CleanContact):
+                    save(session, entry, actor="test")
+
+
+@pytest.fixture
+def partnership(settings: Settings) -> Iterator[Partnership]:
+    settings = settings.with_changes(matching_secret=MATCHING_SECRET)
+    hub = Hub(settings)
+    hub.migrate()
+    vaults = Vaults(settings)
+    with hub.transaction() as session:
+        for partner in DEMO_PARTNERS:
+            add_partner(
+                session,
+                slug=partner.slug,
+                name=DEMO_PARTNER_NAMES[partner.slug],
+                country=partner.country,
+                timezone=DEMO_PARTNER_TIMEZONES[partner.slug],
+                actor="test",
+            )
+        for category in CATEGORIES:
+            session.add(SharedCategory(slug=category, name=category.title()))
+    for partner in DEMO_PARTNERS:
+        prepare_vault(vaults, partner.slug)
+    generated = generate(DEMO_PARTNERS, people=400, seed=2026)
+    load_contacts(vaults, generated)
+    yield Partnership(settings, hub, vaults, generated)
+    vaults.dispose()
+    hub.dispose()
+
+
+def _exact(partnership: Partnership, scope: str = "all") -> dict[str, object]:
+    round_id = open_round(partnership.hub, scope=scope, actor="test")
+    overlap = run_round(partnership.hub, partnership.vaults, round_id)
+    assert overlap is not None
+    return figures(round_id, overlap, rules=PartnershipSettings(), exact=True)
+
+
+def test_exact_counts_equal_the_ground_truth(partnership: Partnership) -> None:
+    result = _exact(partnership)
+    truth = partnership.generated.truth.as_match_json()
+    assert result["partners"] == truth["partners"]
+    assert result["totals"] == truth["totals"]
+    assert result["pairwise"] == truth["pairwise"]
+    assert result["subsets"] == truth["subsets"]
+    by_category = result["by_category"]
+    assert isinstance(by_category, dict)
+    for category, groups in partnership.generated.truth.by_category.items():
+        assert {frozenset(g["partners"]): g["count"] for g in by_category[category]} == groups
+
+
+def test_a_category_round_counts_only_that_category(partnership: Partnership) -> None:
+    result = _exact(partnership, scope="category:ngo")
+    expected = partnership.generated.truth.by_category["ngo"]
+    subsets = result["subsets"]
+    assert isinstance(subsets, list)
+    assert {frozenset(s["partners"]): s["count"] for s in subsets} == expected
+
+
+def test_the_stored_result_is_published_not_exact(partnership: Partnership) -> None:
+    round_id = open_round(partnership.hub, scope="all", actor="test")
+    run_round(partnership.hub, partnership.vaults, round_id)
+    with partnership.hub.transaction() as session:
+        stored = session.get_one(MatchingRound, round_id)
+        assert stored.status is RoundStatus.DONE
+        published = json.loads(stored.result)
+        assert session.scalars(select(RoundSubmission)).all() == []
+    rules = PartnershipSettings()
+    truth = partnership.generated.truth
+    for slug, count in truth.totals.items():
+        assert published["totals"][slug] == publish(count, rules).value
+    assert published["suppression"] == {"threshold": 10, "rounding": 5, "exact": False}
+    assert all(value is None or value % 5 == 0 for value in published["totals"].values())
+
+
+@pytest.mark.parametrize(
+    ("count", "expected"),
+    [(0, 0), (1, None), (9, None), (10, 10), (12, 10), (13, 15), (17, 15), (18, 20), (102, 100)],
+)
+def test_publishing_suppresses_small_cells_and_rounds(count: int, expected: int | None) -> None:
+    assert publish(count, PartnershipSettings()).value == expected
+
+
+def _identifiers(generated: Generated) -> set[str]:
+    values: set[str] = set()
+    for rows in generated.rows.values():
+        for row in rows:
+            entry = clean(
+                ContactInput(emails=[row["email"]], phones=[row["phone"]], country=row["country"]),
+                "GB",
+            )
+            if isinstance(entry, CleanContact):
+                values.update(entry.emails)
+                values.update(entry.phones)
+    return values
+
+
+def _hub_dump(partnership: Partnership, tmp_path: Path) -> bytes:
+    """Every text and blob value of every hub table, plus the raw file when it is SQLite."""
+    chunks: list[bytes] = []
+    engine = partnership.hub.engine
+    with engine.connect() as connection:
+        for table in inspect(engine).get_table_names():
+            for row in connection.execute(text(f'SELECT * FROM "{table}"')):
+                for value in row:
+                    if isinstance(value, bytes | memoryview):
+                        chunks.append(bytes(value))
+                    elif value is not None:
+                        chunks.append(str(value).encode("utf-8"))
+    if engine.dialect.name == "sqlite":
+        database = engine.url.database
+        assert database
+        for suffix in ("", "-wal"):
+            path = Path(database + suffix)
+            if path.exists():
+                chunks.append(path.read_bytes())
+    return b"\n".join(chunks)
+
+
+def test_no_identifier_reaches_the_hub_in_clear_or_hashed(
+    partnership: Partnership, tmp_path: Path
+) -> None:
+    round_id = open_round(partnership.hub, scope="all", actor="test")
+    run_round(partnership.hub, partnership.vaults, round_id)
+    dump = _hub_dump(partnership, tmp_path)
+    identifiers = _identifiers(partnership.generated)
+    assert len(identifiers) > 500
+    lowered = dump.lower()
+    for value in identifiers:
+        assert value.encode() not in lowered
+        digest = hashlib.sha256(value.encode()).hexdigest().encode()
+        assert digest not in lowered
+        assert hashlib.sha256(value.encode()).digest() not in dump
+
+
+def test_a_dictionary_attack_on_a_stolen_hub_finds_nothing(partnership: Partnership) -> None:
+    """An attacker with the hub database and the demo's address list, but not the matching
+    secret, tries every keyless and guessed-key hash of every address against the tokens."""
+    from consent.public import round_submission
+    from consent.tokens import round_key, token
+
+    round_id = open_round(partnership.hub, scope="all", actor="test")
+    # Capture what a submission holds (the hub deletes it at the end of the round).
+    submission = round_submission(
+        partnership.vaults,
+        partnership.settings,
+        "northmere",
+        round_id=round_id,
+        shared_categories=set(),
+    )
+    stolen = {t for record in submission.records for t in record.tokens}
+    assert stolen
+    identifiers = _identifiers(partnership.generated)
+    guesses = [b"", round_id.encode(), b"concord", b"x" * 32]
+    for value in identifiers:
+        for kind in ("email", "phone"):
+            data = kind.encode() + b"\x00" + value.encode()
+            assert hashlib.blake2b(data, digest_size=32).digest() not in stolen
+            assert hashlib.sha256(data).digest() not in stolen
+            for guess in guesses[2:]:
+                assert (
+                    token(round_key(guess.ljust(32, b"\x00"), round_id), kind, value) not in stolen
+                )
+
+
+def test_tokens_of_two_rounds_cannot_be_linked(partnership: Partnership) -> None:
+    from consent.public import round_submission
+
+    def tokens(round_id: str) -> set[bytes]:
+        submission = round_submission(
+            partnership.vaults,
+            partnership.settings,
+            "alpine",
+            round_id=round_id,
+            shared_categories=set(),
+        )
+        return {t for record in submission.records for t in record.tokens}
+
+    assert tokens("round-one").isdisjoint(tokens("round-two"))
+
+
+def test_every_pair_is_reported(partnership: Partnership) -> None:
+    result = _exact(partnership)
+    pairs = {tuple(p["partners"]) for p in result["pairwise"]}  # type: ignore[attr-defined]
+    slugs = sorted(p.slug for p in DEMO_PARTNERS)
+    assert pairs == set(combinations(slugs, 2))
