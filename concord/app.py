@@ -42,8 +42,10 @@ from concord.web.errors import http_error, server_error
 from concord.web.health import health
 from concord.web.request_log import RequestLogMiddleware
 from concord.web.security import SameOriginPostMiddleware, SecurityHeadersMiddleware
+from consent.contacts.controllers import ContactsApiController, ContactsController
 from consent.db import Vaults
 from consent.overview.controllers import VaultOverviewController
+from outreach.matching.controllers import MatchingController
 
 HTMX_DIR = Path(htmx_package_file).parent / "static" / "htmx"
 # Paths whose POSTs are authenticated by something other than the session cookie: the API by
@@ -82,7 +84,10 @@ def create_app(
             AuditController,
             DemoMailboxController,
             HubApiController,
+            MatchingController,
             VaultOverviewController,
+            ContactsController,
+            ContactsApiController,
             health,
             create_static_files_router("/static", directories=[STATIC], opt=public),
             create_static_files_router(

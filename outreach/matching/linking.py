@@ -25,6 +25,23 @@ class Overlap:
     pairwise: dict[frozenset[str], int]
     by_category: dict[str, dict[frozenset[str], int]]
 
+    def for_category(self, category: str) -> Overlap:
+        """The same figures for the people of one shared category only."""
+        subsets = self.by_category.get(category, {})
+        return Overlap(
+            partners=self.partners,
+            totals={
+                slug: sum(c for group, c in subsets.items() if slug in group)
+                for slug in self.partners
+            },
+            subsets=dict(subsets),
+            pairwise={
+                pair: sum(c for group, c in subsets.items() if pair <= group)
+                for pair in self.pairwise
+            },
+            by_category={},
+        )
+
 
 class _UnionFind:
     def __init__(self, size: int) -> None:

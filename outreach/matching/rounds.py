@@ -120,6 +120,13 @@ def run_round(
                 )
         _note(hub, round_id, "linking records across partners", progress)
         with hub.transaction() as session:
+            shared_identifiers = dict(
+                session.execute(
+                    select(RoundSubmission.partner_slug, RoundSubmission.shared_identifiers).where(
+                        RoundSubmission.round_id == round_id
+                    )
+                ).all()
+            )
             blobs = session.execute(
                 select(RoundSubmission.partner_slug, RoundSubmission.payload).where(
                     RoundSubmission.round_id == round_id
@@ -134,7 +141,10 @@ def run_round(
                 suppression_threshold=matching_round.suppression_threshold,
                 rounding=matching_round.rounding,
             )
-            matching_round.result = json.dumps(figures(round_id, overlap, rules=rules, exact=False))
+            published = figures(round_id, overlap, rules=rules, exact=False)
+            # Each partner's own count of identifiers left out; shown to that partner only.
+            published["shared_identifiers"] = shared_identifiers
+            matching_round.result = json.dumps(published)
             _close(session, matching_round, RoundStatus.DONE)
             chain.record(
                 session,
@@ -164,38 +174,38 @@ def _close(session: Session, matching_round: MatchingRound, status: RoundStatus)
 def figures(
     round_id: str, overlap: Overlap, *, rules: partnership.PartnershipSettings, exact: bool
 ) -> dict[str, Any]:
-    """The round's figures in the documented JSON shape; exact only for the operator's CLI."""
+    """The round's figures in the documented JSON shape; exact only for the operator's CLI.
 
+    ``by_category`` repeats totals, pairwise and subsets for each shared category.
+    """
+    result = {"round_id": round_id, **_counts(overlap, rules, exact)}
+    result["by_category"] = {
+        category: _counts(overlap.for_category(category), rules, exact)
+        for category in overlap.by_category
+    }
+    result["suppression"] = {
+        "threshold": rules.suppression_threshold,
+        "rounding": rules.rounding,
+        "exact": exact,
+    }
+    return result
+
+
+def _counts(
+    overlap: Overlap, rules: partnership.PartnershipSettings, exact: bool
+) -> dict[str, Any]:
     def shown(count: int) -> int | None:
         return count if exact else publish(count, rules).value
 
-    def names(group: frozenset[str]) -> list[str]:
-        return sorted(group)
-
-    subsets = sorted(overlap.subsets.items(), key=lambda item: (-item[1], names(item[0])))
+    subsets = sorted(overlap.subsets.items(), key=lambda item: (-item[1], sorted(item[0])))
     return {
-        "round_id": round_id,
         "partners": list(overlap.partners),
         "totals": {slug: shown(count) for slug, count in overlap.totals.items()},
         "pairwise": [
             {"partners": [a, b], "count": shown(overlap.pairwise[frozenset((a, b))])}
             for a, b in combinations(overlap.partners, 2)
         ],
-        "subsets": [{"partners": names(group), "count": shown(count)} for group, count in subsets],
-        "by_category": {
-            category: [
-                {"partners": names(group), "count": shown(count)}
-                for group, count in sorted(
-                    groups.items(), key=lambda item: (-item[1], names(item[0]))
-                )
-            ]
-            for category, groups in overlap.by_category.items()
-        },
-        "suppression": {
-            "threshold": rules.suppression_threshold,
-            "rounding": rules.rounding,
-            "exact": exact,
-        },
+        "subsets": [{"partners": sorted(group), "count": shown(count)} for group, count in subsets],
     }
 
 

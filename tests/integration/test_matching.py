@@ -109,7 +109,8 @@ def test_exact_counts_equal_the_ground_truth(partnership: Partnership) -> None:
     by_category = result["by_category"]
     assert isinstance(by_category, dict)
     for category, groups in partnership.generated.truth.by_category.items():
-        assert {frozenset(g["partners"]): g["count"] for g in by_category[category]} == groups
+        published = by_category[category]["subsets"]
+        assert {frozenset(g["partners"]): g["count"] for g in published} == groups
 
 
 def test_a_category_round_counts_only_that_category(partnership: Partnership) -> None:
@@ -247,3 +248,60 @@ def test_every_pair_is_reported(partnership: Partnership) -> None:
     pairs = {tuple(p["partners"]) for p in result["pairwise"]}  # type: ignore[attr-defined]
     slugs = sorted(p.slug for p in DEMO_PARTNERS)
     assert pairs == set(combinations(slugs, 2))
+
+
+def test_results_page_shows_published_figures_only(partnership: Partnership) -> None:
+    from bs4 import BeautifulSoup
+    from litestar.testing import TestClient
+
+    from concord.accounts.models import Role
+    from concord.accounts.users import add_user
+    from concord.app import create_app
+    from tests.conftest import PASSWORD, post_form
+
+    with partnership.hub.transaction() as session:
+        for email, role, partner in (
+            ("sec@partnership.example", Role.SECRETARIAT, None),
+            ("comms@northmere.example", Role.COMMS, "northmere"),
+        ):
+            add_user(
+                session,
+                partnership.hub.password_hasher,
+                email=email,
+                role=role.value,
+                password=PASSWORD,
+                partner_slug=partner,
+                actor="test",
+            )
+    app = create_app(partnership.settings, hub=partnership.hub, vaults=partnership.vaults)
+    secretariat = TestClient(app, base_url="https://testserver.local")
+    post_form(secretariat, "/login", {"email": "sec@partnership.example", "password": PASSWORD})
+    opened = post_form(secretariat, "/matching/rounds", {"scope": "all"}, follow_redirects=False)
+    assert opened.status_code == 303
+    round_id = opened.headers["location"].rsplit("/", 1)[1]
+    run_round(partnership.hub, partnership.vaults, round_id)
+    comms = TestClient(app, base_url="https://testserver.local")
+    post_form(comms, "/login", {"email": "comms@northmere.example", "password": PASSWORD})
+    page = comms.get(f"/matching/rounds/{round_id}")
+    assert page.status_code == 200
+    soup = BeautifulSoup(page.text, "html.parser")
+    cells = [td.get_text(strip=True) for td in soup.select("table td")]
+    truth = partnership.generated.truth
+    exact_values = {str(v) for v in truth.totals.values()} | {
+        str(v) for v in truth.subsets.values()
+    }
+    published_values = {c for c in cells if c.isdigit()}
+    assert published_values
+    assert all(int(v) % 5 == 0 for v in published_values)
+    assert not (published_values & exact_values - {str(v) for v in range(0, 1000, 5)})
+    assert "switchboard" in page.text  # the partner's own note about shared identifiers
+    figures_json = comms.get(f"/matching/rounds/{round_id}/figures.json").json()
+    assert "shared_identifiers" not in figures_json
+    assert figures_json["suppression"]["exact"] is False
+    csv_text = comms.get(f"/matching/rounds/{round_id}/figures.csv").text
+    assert csv_text.startswith("category,measure,partners,count")
+    bad = post_form(secretariat, "/matching/rounds", {"scope": "category:nonsense"})
+    assert bad.status_code == 400
+    assert "Choose all contacts" in bad.text
+    refused = post_form(comms, "/matching/rounds", {"scope": "all"})
+    assert refused.status_code == 403
