@@ -42,7 +42,6 @@ from concord.web.errors import http_error, server_error
 from concord.web.health import health
 from concord.web.request_log import RequestLogMiddleware
 from concord.web.security import SameOriginPostMiddleware, SecurityHeadersMiddleware
-from consent.contacts.controllers import ContactsApiController, ContactsController
 from consent.db import Vaults
 from consent.overview.controllers import VaultOverviewController
 from outreach.matching.controllers import MatchingController
@@ -86,8 +85,6 @@ def create_app(
             HubApiController,
             MatchingController,
             VaultOverviewController,
-            ContactsController,
-            ContactsApiController,
             health,
             create_static_files_router("/static", directories=[STATIC], opt=public),
             create_static_files_router(
