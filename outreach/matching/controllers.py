@@ -21,6 +21,7 @@ from concord.hub import Hub
 from concord.partners.models import Partner
 from concord.web.access import Access, access
 from concord.web.pages import FormBody, page, see_other, viewer_of
+from outreach.matching.charts import heatmap, upset
 from outreach.matching.models import MatchingRound, RoundStatus
 from outreach.matching.rounds import open_round
 
@@ -93,6 +94,8 @@ class MatchingController(Controller):
                 "category": category if category in result.get("by_category", {}) else None,
                 "names": names,
                 "running": matching_round.status in {RoundStatus.QUEUED, RoundStatus.RUNNING},
+                "heatmap": heatmap(view, names) if view else None,
+                "upset": upset(view, names) if view else None,
             },
             partial="outreach/matching/round/_status.html",
         )

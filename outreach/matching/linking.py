@@ -44,8 +44,15 @@ class Overlap:
 
 
 class _UnionFind:
-    def __init__(self, size: int) -> None:
-        self.parent = list(range(size))
+    """Disjoint sets of records, grown one record at a time as submissions are read."""
+
+    def __init__(self) -> None:
+        self.parent: list[int] = []
+
+    def add(self) -> int:
+        index = len(self.parent)
+        self.parent.append(index)
+        return index
 
     def find(self, item: int) -> int:
         parent = self.parent
@@ -72,29 +79,32 @@ def link_and_count(
     record_partner: list[int] = []
     record_category: list[str | None] = []
     first_holder: dict[bytes, int] = {}
-    pairs: list[tuple[int, int]] = []
+    links = _UnionFind()
+    # Records are linked as they arrive rather than after a list of all linked pairs: a round
+    # of a million records would otherwise hold hundreds of thousands of pair tuples.
     for slug, records in submissions:
         mask = bit[slug]
         for category, tokens in records:
-            index = len(record_partner)
+            index = links.add()
             record_partner.append(mask)
             record_category.append(category)
             for value in tokens:
                 holder = first_holder.setdefault(value, index)
                 if holder != index:
-                    pairs.append((holder, index))
-    links = _UnionFind(len(record_partner))
-    for a, b in pairs:
-        links.union(a, b)
+                    links.union(holder, index)
+    # Partners holding each person (keyed by the root record), overall and per category. Plain
+    # int-to-int dicts, which the garbage collector need not track.
     person_mask: dict[int, int] = {}
-    category_mask: dict[tuple[int, str], int] = {}
+    category_masks: dict[str, dict[int, int]] = {}
     for index, mask in enumerate(record_partner):
         root = links.find(index)
         person_mask[root] = person_mask.get(root, 0) | mask
         category = record_category[index]
         if category is not None:
-            key = (root, category)
-            category_mask[key] = category_mask.get(key, 0) | mask
+            masks = category_masks.get(category)
+            if masks is None:
+                masks = category_masks[category] = {}
+            masks[root] = masks.get(root, 0) | mask
 
     def partners_of(mask: int) -> frozenset[str]:
         return frozenset(slug for slug in order if mask & bit[slug])
@@ -106,9 +116,7 @@ def link_and_count(
         frozenset((a, b)): sum(c for m, c in mask_counts.items() if m & bit[a] and m & bit[b])
         for a, b in combinations(order, 2)
     }
-    by_category: dict[str, Counter[int]] = {}
-    for (_, category), mask in category_mask.items():
-        by_category.setdefault(category, Counter())[mask] += 1
+    by_category = {category: Counter(masks.values()) for category, masks in category_masks.items()}
     return Overlap(
         partners=tuple(order),
         totals=totals,
