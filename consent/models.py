@@ -4,6 +4,7 @@ from consent.contacts.models import CategoryMapping, Contact, ContactChange, Con
 from consent.db import VaultBase
 from consent.importing.models import ImportBatch, RejectedRow
 from consent.ledger.models import ConsentEvent, CurrentConsent
+from consent.overlap.models import OverlapFlag, RoundPseudonym
 from consent.purposes.models import Notice, Purpose
 from consent.suppression.models import Suppression
 from consent.vault_info import VaultInfo
@@ -18,8 +19,10 @@ __all__ = [
     "Identifier",
     "ImportBatch",
     "Notice",
+    "OverlapFlag",
     "Purpose",
     "RejectedRow",
+    "RoundPseudonym",
     "Suppression",
     "VaultBase",
     "VaultInfo",

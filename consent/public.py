@@ -6,15 +6,16 @@ from __future__ import annotations
 
 import gc
 import secrets
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, delete, func, insert, select
 
 from concord.settings import Settings
 from consent.contacts.models import CategoryMapping, Contact, Identifier
 from consent.db import Vaults
+from consent.overlap.models import OverlapFlag, RoundPseudonym
 from consent.tokens import TOKEN_BYTES, round_key, token
 
 PSEUDONYM_BYTES = 16
@@ -25,6 +26,8 @@ __all__ = [
     "RoundRecord",
     "VaultSubmission",
     "Vaults",
+    "apply_overlap_flags",
+    "forget_round",
     "round_submission",
 ]
 
@@ -111,9 +114,14 @@ def round_submission(
     round_id: str,
     shared_categories: Collection[str],
     only_category: str | None = None,
+    keep_pseudonyms: bool = False,
     progress: Callable[[int], None] | None = None,
 ) -> VaultSubmission:
-    """Tokenise the vault's contacts for one round; the matching secret never leaves here."""
+    """Tokenise the vault's contacts for one round; the matching secret never leaves here.
+
+    With ``keep_pseudonyms`` the vault remembers which pseudonym is which contact until the
+    round's flags come back (:func:`apply_overlap_flags`) or the round is forgotten.
+    """
     if not settings.matching_secret:
         raise RuntimeError(
             "no matching secret: set CONCORD_MATCHING_SECRET or CONCORD_MATCHING_SECRET_FILE"
@@ -138,16 +146,56 @@ def round_submission(
         # draw per contact, without a system call per contact.
         pseudonyms = secrets.token_bytes(PSEUDONYM_BYTES * len(categories))
         records = []
+        kept: list[dict[str, object]] = []
         for number, (contact_id, own_category) in enumerate(categories.items()):
             category = shared_category[own_category]
             if only_category is not None and category != only_category:
                 continue
             start = number * PSEUDONYM_BYTES
-            records.append(
-                RoundRecord(
-                    pseudonyms[start : start + PSEUDONYM_BYTES],
-                    category,
-                    tokens_of.get(contact_id, ()),
+            pseudonym = pseudonyms[start : start + PSEUDONYM_BYTES]
+            records.append(RoundRecord(pseudonym, category, tokens_of.get(contact_id, ())))
+            if keep_pseudonyms:
+                kept.append(
+                    {"round_id": round_id, "pseudonym": pseudonym, "contact_id": contact_id}
                 )
-            )
+    if kept:
+        with vaults.transaction(partner_slug) as session:
+            session.execute(insert(RoundPseudonym), kept)
     return VaultSubmission(records, shared_identifiers)
+
+
+def apply_overlap_flags(
+    vaults: Vaults, partner_slug: str, round_id: str, flags: Iterable[tuple[bytes, int]]
+) -> int:
+    """Replace the vault's "also held by N other partners" flags with this round's.
+
+    ``flags`` pairs a pseudonym of this round with how many other partners hold that person;
+    the pseudonym map is forgotten afterwards. Returns how many contacts are flagged.
+    """
+    with vaults.transaction(partner_slug) as session:
+        contact_of = dict(
+            session.execute(
+                select(RoundPseudonym.pseudonym, RoundPseudonym.contact_id).where(
+                    RoundPseudonym.round_id == round_id
+                )
+            ).all()
+        )
+        rows = [
+            {"contact_id": contact_of[pseudonym], "other_partners": others, "round_id": round_id}
+            for pseudonym, others in flags
+            if others > 0 and pseudonym in contact_of
+        ]
+        session.execute(delete(OverlapFlag))
+        if rows:
+            session.execute(insert(OverlapFlag), rows)
+        session.execute(delete(RoundPseudonym).where(RoundPseudonym.round_id == round_id))
+    return len(rows)
+
+
+def forget_round(vaults: Vaults, partner_slug: str, round_id: str | None = None) -> None:
+    """Drop a round's pseudonym map (every round's, when ``round_id`` is None)."""
+    with vaults.transaction(partner_slug) as session:
+        query = delete(RoundPseudonym)
+        if round_id is not None:
+            query = query.where(RoundPseudonym.round_id == round_id)
+        session.execute(query)

@@ -72,8 +72,14 @@ class _UnionFind:
 def link_and_count(
     partners: Sequence[str],
     submissions: Iterable[tuple[str, Sequence[tuple[str | None, Sequence[bytes]]]]],
+    *,
+    reach: list[int] | None = None,
 ) -> Overlap:
-    """Count people across ``submissions``: (partner slug, [(category, tokens), ...]) each."""
+    """Count people across ``submissions``: (partner slug, [(category, tokens), ...]) each.
+
+    When ``reach`` is given it is filled, in record order, with how many *other* partners hold
+    each record's person: the per-contact flag, for partnerships whose principles allow it.
+    """
     order = sorted(partners)
     bit = {slug: 1 << index for index, slug in enumerate(order)}
     record_partner: list[int] = []
@@ -105,6 +111,11 @@ def link_and_count(
             if masks is None:
                 masks = category_masks[category] = {}
             masks[root] = masks.get(root, 0) | mask
+
+    if reach is not None:
+        reach.extend(
+            person_mask[links.find(index)].bit_count() - 1 for index in range(len(record_partner))
+        )
 
     def partners_of(mask: int) -> frozenset[str]:
         return frozenset(slug for slug in order if mask & bit[slug])

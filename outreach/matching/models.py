@@ -15,6 +15,7 @@ from sqlalchemy import Enum, ForeignKey, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from concord.db import HubBase, UtcDateTime, utcnow
+from concord.partnership.settings import Disclosure
 
 
 class RoundStatus(enum.StrEnum):
@@ -46,6 +47,12 @@ class MatchingRound(HubBase):
     # The disclosure rules the published figures were made with.
     suppression_threshold: Mapped[int] = mapped_column(Integer, default=10)
     rounding: Mapped[int] = mapped_column(Integer, default=5)
+    disclosure: Mapped[Disclosure] = mapped_column(
+        Enum(
+            Disclosure, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e]
+        ),
+        default=Disclosure.AGGREGATES,
+    )
     # Published figures (JSON), written once the round is done.
     result: Mapped[str] = mapped_column(Text, default="")
 

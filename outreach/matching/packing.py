@@ -52,3 +52,15 @@ def unpack(blob: bytes) -> Iterator[tuple[str | None, tuple[bytes, ...]]]:
         else:
             tokens = tuple(blob[i : i + TOKEN_BYTES] for i in range(start, offset, TOKEN_BYTES))
         yield categories[category], tokens
+
+
+def pseudonyms(blob: bytes) -> list[bytes]:
+    """The pseudonym of every record, in packing order (for per-contact flags)."""
+    (header_length,) = struct.unpack_from(">I", blob, 0)
+    offset = 4 + header_length
+    found = []
+    while offset < len(blob):
+        found.append(blob[offset : offset + PSEUDONYM_BYTES])
+        count = blob[offset + PSEUDONYM_BYTES + 1]
+        offset += PSEUDONYM_BYTES + 2 + count * TOKEN_BYTES
+    return found

@@ -23,11 +23,11 @@ from concord.errors import InvalidInput
 from concord.hub import Hub
 from concord.partners.models import Partner
 from concord.partnership import settings as partnership
-from consent.public import Vaults, round_submission
+from consent.public import Vaults, apply_overlap_flags, forget_round, round_submission
 from outreach.matching.disclosure import publish
 from outreach.matching.linking import Overlap, link_and_count
 from outreach.matching.models import MatchingRound, RoundStatus, RoundSubmission
-from outreach.matching.packing import pack, unpack
+from outreach.matching.packing import pack, pseudonyms, unpack
 
 Progress = Callable[[str], None]
 STALE_AFTER = timedelta(hours=6)
@@ -42,16 +42,20 @@ def _check_scope(session: Session, scope: str) -> str:
     raise InvalidInput.one("scope", "Choose all contacts or one shared category.")
 
 
-def open_round(hub: Hub, *, scope: str, actor: str) -> str:
-    """Queue a round; a worker (or :func:`run_round`) carries it out."""
+def open_round(
+    hub: Hub, *, scope: str, actor: str, rules: partnership.PartnershipSettings | None = None
+) -> str:
+    """Queue a round under the partnership's rules now; a worker (or :func:`run_round`)
+    carries it out."""
     with hub.transaction() as session:
-        rules = partnership.current(session)
+        rules = rules or partnership.current(session)
         matching_round = MatchingRound(
             scope=_check_scope(session, scope),
             status=RoundStatus.QUEUED,
             opened_by=actor,
             suppression_threshold=rules.suppression_threshold,
             rounding=rules.rounding,
+            disclosure=rules.disclosure,
         )
         session.add(matching_round)
         session.flush()
@@ -91,10 +95,12 @@ def run_round(
     another worker had claimed it."""
     if not _claim(hub, round_id):
         return None
+    partners: list[str] = []
     try:
         with hub.transaction() as session:
             matching_round = session.get_one(MatchingRound, round_id)
             scope = matching_round.scope
+            flags_allowed = matching_round.disclosure is partnership.Disclosure.CONTACT_FLAGS
             partners = list(session.scalars(select(Partner.slug).order_by(Partner.slug)))
             shared = set(session.scalars(select(SharedCategory.slug)))
         only_category = scope.partition(":")[2] if scope.startswith("category:") else None
@@ -107,6 +113,7 @@ def run_round(
                 round_id=round_id,
                 shared_categories=shared,
                 only_category=only_category,
+                keep_pseudonyms=flags_allowed,
             )
             with hub.transaction() as session:
                 session.add(
@@ -132,9 +139,13 @@ def run_round(
                     RoundSubmission.round_id == round_id
                 )
             ).all()
+        reach: list[int] | None = [] if flags_allowed else None
         overlap = link_and_count(
-            partners, [(slug, list(unpack(blob or b""))) for slug, blob in blobs]
+            partners, [(slug, list(unpack(blob or b""))) for slug, blob in blobs], reach=reach
         )
+        if reach is not None:
+            _note(hub, round_id, "returning per-contact flags to the vaults", progress)
+            _return_flags(vaults, round_id, blobs, reach)
         with hub.transaction() as session:
             matching_round = session.get_one(MatchingRound, round_id)
             rules = partnership.PartnershipSettings(
@@ -160,7 +171,22 @@ def run_round(
             matching_round = session.get_one(MatchingRound, round_id)
             matching_round.error = "the round failed; see the worker log"
             _close(session, matching_round, RoundStatus.FAILED)
+        for slug in partners:
+            forget_round(vaults, slug, round_id)
         raise
+
+
+def _return_flags(
+    vaults: Vaults, round_id: str, blobs: Sequence[tuple[str, bytes | None]], reach: list[int]
+) -> None:
+    """Send each vault, keyed by its own pseudonyms, how many other partners hold each person."""
+    position = 0
+    for slug, blob in blobs:
+        names = pseudonyms(blob or b"")
+        apply_overlap_flags(
+            vaults, slug, round_id, zip(names, reach[position : position + len(names)], strict=True)
+        )
+        position += len(names)
 
 
 def _close(session: Session, matching_round: MatchingRound, status: RoundStatus) -> None:

@@ -305,3 +305,36 @@ def test_results_page_shows_published_figures_only(partnership: Partnership) -> 
     assert "Choose all contacts" in bad.text
     refused = post_form(comms, "/matching/rounds", {"scope": "all"})
     assert refused.status_code == 403
+
+
+def test_contact_flags_return_only_where_the_principles_allow(partnership: Partnership) -> None:
+    from concord.partnership.settings import Disclosure
+    from consent.overlap.models import OverlapFlag, RoundPseudonym
+
+    aggregates_only = open_round(partnership.hub, scope="all", actor="test")
+    run_round(partnership.hub, partnership.vaults, aggregates_only)
+    with partnership.vaults.transaction("northmere") as session:
+        assert session.scalars(select(OverlapFlag)).all() == []
+    flags_round = open_round(
+        partnership.hub,
+        scope="all",
+        actor="test",
+        rules=PartnershipSettings(disclosure=Disclosure.CONTACT_FLAGS),
+    )
+    run_round(partnership.hub, partnership.vaults, flags_round)
+    truth = partnership.generated.truth
+    for partner in DEMO_PARTNERS:
+        with partnership.vaults.transaction(partner.slug) as session:
+            flags = session.scalars(select(OverlapFlag)).all()
+            assert session.scalars(select(RoundPseudonym)).all() == []  # forgotten after use
+        # Every person this partner shares with at least one other partner is flagged once.
+        shared = sum(
+            c for group, c in truth.subsets.items() if partner.slug in group and len(group) > 1
+        )
+        assert len(flags) == shared
+        histogram = {n: sum(1 for f in flags if f.other_partners == n) for n in (1, 2, 3)}
+        expected = {
+            n: sum(c for g, c in truth.subsets.items() if partner.slug in g and len(g) == n + 1)
+            for n in (1, 2, 3)
+        }
+        assert histogram == expected
