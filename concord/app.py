@@ -30,6 +30,7 @@ from litestar.template.config import TemplateConfig
 from concord.accounts.controllers import AccountController, SignInController
 from concord.api.controllers import HubApiController
 from concord.audit.controllers import AuditController
+from concord.categories.controllers import SharedCategoriesController
 from concord.dashboard.controllers import DashboardController
 from concord.hub import Hub
 from concord.mail.controllers import DemoMailboxController
@@ -42,8 +43,12 @@ from concord.web.errors import http_error, server_error
 from concord.web.health import health
 from concord.web.request_log import RequestLogMiddleware
 from concord.web.security import SameOriginPostMiddleware, SecurityHeadersMiddleware
+from consent.categories.controllers import CategoryMappingController
+from consent.contacts.controllers import ContactsApiController, ContactsController
 from consent.db import Vaults
+from consent.importing.controllers import import_controllers
 from consent.overview.controllers import VaultOverviewController
+from consent.purposes.controllers import PurposesController
 from outreach.matching.controllers import MatchingController
 
 HTMX_DIR = Path(htmx_package_file).parent / "static" / "htmx"
@@ -85,6 +90,12 @@ def create_app(
             HubApiController,
             MatchingController,
             VaultOverviewController,
+            *import_controllers(settings),
+            ContactsController,
+            ContactsApiController,
+            PurposesController,
+            CategoryMappingController,
+            SharedCategoriesController,
             health,
             create_static_files_router("/static", directories=[STATIC], opt=public),
             create_static_files_router(

@@ -50,6 +50,8 @@ class Settings:
     secure_cookies: bool = True
     mail_from: str = "concord@localhost"
     log_level: str = "INFO"
+    # The largest contact file an import accepts (CONCORD_IMPORT_MAX_MB).
+    import_max_bytes: int = 50 * 1024 * 1024
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -163,6 +165,9 @@ def load_settings(
         if raw.strip().upper() not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
             raise SettingsError("CONCORD_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR")
         values["log_level"] = raw.strip().upper()
+    if raw := env.get("CONCORD_IMPORT_MAX_MB"):
+        megabytes = _parse_int("CONCORD_IMPORT_MAX_MB", raw, minimum=1, maximum=10 * 1024)
+        values["import_max_bytes"] = megabytes * 1024 * 1024
     for variable, key, low, high in (
         ("CONCORD_ARGON2_TIME_COST", "argon2_time_cost", 1, 20),
         ("CONCORD_ARGON2_MEMORY_KIB", "argon2_memory_kib", 8, 4 * 1024 * 1024),

@@ -5,6 +5,7 @@ and overlap flags). Nothing here returns a name, an address, a phone number or a
 from __future__ import annotations
 
 import gc
+import re
 import secrets
 from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import contextmanager
@@ -54,9 +55,10 @@ def _shared_category(
 ) -> str | None:
     if own in mapping:
         return mapping[own]
-    # A partner that uses the shared names as its own needs no mapping.
-    lowered = own.strip().lower()
-    return lowered if lowered in shared_categories else None
+    # A partner that uses the shared names as its own ("Public body" for public-body) needs
+    # no mapping.
+    slug = re.sub(r"[^a-z0-9]+", "-", own.strip().lower()).strip("-")
+    return slug if slug in shared_categories else None
 
 
 @contextmanager

@@ -15,6 +15,7 @@ import click
 from concord import scheduler as scheduling
 from concord.accounts.users import add_user
 from concord.audit import chain
+from concord.cli.importing import import_contacts
 from concord.cli.platform import data_dir_option, open_platform
 from concord.errors import InvalidInput
 from concord.partners.services import add_partner, all_partners
@@ -244,3 +245,4 @@ def _register_package_commands() -> None:
 
 
 _register_package_commands()
+main.add_command(import_contacts)

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from concord.accounts.models import Role, User
 from concord.accounts.passwords import check_password
 from concord.accounts.users import add_user
+from concord.categories.services import ensure_shared_categories
 from concord.cli.platform import DEMO_MARKER, Platform
 from concord.demo.contacts import (
     DEMO_PARTNER_NAMES,
@@ -26,8 +27,14 @@ from concord.demo.contacts import (
 )
 from concord.partners.services import add_partner, by_slug
 from concord.settings import Settings
+from consent.importing.services import Importer
+from consent.importing.terms import DEFAULT_PURPOSE, check_terms
+from consent.purposes.models import LegalBasis
+from outreach.matching.models import MatchingRound, RoundStatus
+from outreach.matching.rounds import open_round, run_round
 
 ACTOR = "operator:demo"
+DEMO_SOURCE = "demo synthetic list"
 DEMO_PEOPLE = 400
 DEMO_SEED = 2026
 SECRETARIAT_EMAIL = "secretariat@partnership.example"
@@ -91,6 +98,8 @@ def seed_demo(platform: Platform) -> None:
         platform.open_vault(partner.slug)
     _seed_accounts(platform)
     _write_contact_files(platform.settings.data_dir / "demo")
+    _import_contact_files(platform, platform.settings.data_dir / "demo" / "contacts")
+    _first_round(platform)
 
 
 def _seed_accounts(platform: Platform) -> None:
@@ -131,6 +140,40 @@ def _seed_accounts(platform: Platform) -> None:
             "CONCORD_DEMO_PASSWORD to reset it.",
             err=True,
         )
+
+
+def _import_contact_files(platform: Platform, folder: Path) -> None:
+    """Import each demo partner's list through the importer, once per file."""
+    for partner in DEMO_PARTNERS:
+        importer = Importer.for_partner(platform.vaults, platform.hub, partner.slug)
+        with platform.vaults.transaction(partner.slug) as session:
+            terms, _ = check_terms(
+                session,
+                lawful_basis=LegalBasis.LEGITIMATE_INTEREST.value,
+                source=DEMO_SOURCE,
+                purpose_code=DEFAULT_PURPOSE,
+            )
+        result = importer.import_once(folder / f"{partner.slug}.csv", terms=terms, operator=ACTOR)
+        if result is not None:
+            counts = result.counts
+            click.echo(
+                f"Imported the demo contacts of {partner.slug}: {counts.added} added, "
+                f"{counts.updated} merged, {counts.rejected} rejected rows to look at.",
+                err=True,
+            )
+
+
+def _first_round(platform: Platform) -> None:
+    """Run one matching round over the demo lists, so the results page has figures at once."""
+    with platform.hub.transaction() as session:
+        ensure_shared_categories(session, actor=ACTOR)
+        done = session.scalar(
+            select(MatchingRound.id).where(MatchingRound.status == RoundStatus.DONE).limit(1)
+        )
+    if done is None:
+        round_id = open_round(platform.hub, scope="all", actor=ACTOR)
+        run_round(platform.hub, platform.vaults, round_id)
+        click.echo("Ran a first matching round over the demo lists.", err=True)
 
 
 def _write_contact_files(folder: Path) -> None:

@@ -24,10 +24,12 @@ def page(
 ) -> Template:
     """Render ``template`` (``.../page.html``), or ``partial`` when htmx asks for a fragment.
 
-    Boosted navigation wants the whole page, so only non-boosted htmx requests get the partial.
+    Boosted navigation wants the whole page, and so does htmx restoring history after a cache
+    miss (Back/Forward), so only other htmx requests get the partial.
     """
     name = template
-    if partial and isinstance(request, HTMXRequest) and request.htmx and not request.htmx.boosted:
+    details = request.htmx if isinstance(request, HTMXRequest) else None
+    if partial and details and not details.boosted and not details.history_restore_request:
         name = partial
     return Template(template_name=name, context=context or {}, status_code=status_code)
 

@@ -115,3 +115,28 @@ def test_wrong_password_shows_the_error_beside_the_form(
     assert "do not match" in alert.inner_text()
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "login-error.png"))
+
+
+def test_overlap_results_read_at_a_glance(page: Page, demo_server: DemoServer) -> None:
+    """The demo's first round, as the secretariat sees it: charts plus the table alternative."""
+    sign_in(page, demo_server, "secretariat@partnership.example")
+    page.get_by_role("link", name="Shared stakeholders").first.click()
+    page.get_by_role("link", name="See results").first.click()
+    page.wait_for_url("**/matching/rounds/*")
+    assert page.get_by_role("heading", name="Who shares with whom").is_visible()
+    table = page.get_by_role("table").first
+    assert "held by at least both" in table.locator("caption").inner_text()
+    assert page.locator("figure.chart svg[role=img]").count() == 2
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "overlap-results.png"), full_page=True)
+
+
+def test_a_boosted_form_shows_its_errors(page: Page, demo_server: DemoServer) -> None:
+    """htmx drops 4xx responses by default; the app's htmx config swaps them in."""
+    sign_in(page, demo_server, "comms@coastal.example")
+    page.goto(f"{demo_server.url}/account")
+    page.get_by_label("Current password").fill("not my password")
+    page.get_by_label("New password (at least 12 characters)").fill("a brand new password")
+    page.get_by_label("The same again").fill("a brand new password")
+    page.get_by_role("button", name="Change password").click()
+    assert "not your current password" in page.locator(".error").first.inner_text()

@@ -1,0 +1,1 @@
+"""A partner's own stakeholder categories and how they map onto the shared ones."""

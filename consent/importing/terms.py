@@ -1,0 +1,59 @@
+"""What staff state about a list before importing it: lawful basis, source and purpose."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from concord.errors import InvalidInput
+from consent.purposes.models import LegalBasis, Purpose
+from consent.purposes.services import by_code
+
+DEFAULT_PURPOSE = "dpv:CommunicationManagement"
+MAX_SOURCE = 300
+
+
+@dataclass(frozen=True)
+class ImportTerms:
+    """Why the partner may hold the people on a list, where the list came from, and for what."""
+
+    lawful_basis: LegalBasis
+    source: str
+    purpose_code: str
+
+
+def check_terms(
+    session: Session, *, lawful_basis: str, source: str, purpose_code: str = ""
+) -> tuple[ImportTerms, Purpose]:
+    """The terms and their purpose, or :class:`InvalidInput` naming each field that is wrong.
+
+    A purpose that relies on consent takes only lists whose people gave consent: importing a
+    list held on legitimate interest under it would claim a consent nobody gave.
+    """
+    errors: dict[str, str] = {}
+    try:
+        basis = LegalBasis(lawful_basis.strip())
+    except ValueError:
+        choices = ", ".join(b.value for b in LegalBasis)
+        errors["lawful_basis"] = f"Choose a lawful basis: {choices}."
+    cleaned_source = " ".join(source.split())
+    if not cleaned_source:
+        errors["source"] = "Say where the list comes from (an event, a form, a partner...)."
+    elif len(cleaned_source) > MAX_SOURCE:
+        errors["source"] = f"Keep the source under {MAX_SOURCE} characters."
+    code = purpose_code.strip() or DEFAULT_PURPOSE
+    purpose = by_code(session, code)
+    if purpose is None:
+        errors["purpose"] = "This vault has no such purpose."
+    elif (
+        "lawful_basis" not in errors
+        and purpose.legal_basis is LegalBasis.CONSENT
+        and basis is not LegalBasis.CONSENT
+    ):
+        errors["lawful_basis"] = (
+            f"“{purpose.name}” relies on consent: import only lists of people who gave it."
+        )
+    if errors or purpose is None:
+        raise InvalidInput(errors)
+    return ImportTerms(basis, cleaned_source, code), purpose
