@@ -87,6 +87,7 @@ def asked_for(
     channel: FromQuery[str] = "",
     consent: FromQuery[str] = "",
     duplicates: FromQuery[str] = "",
+    shared: FromQuery[str] = "",
 ) -> AskedFor:
     """The list and its export read the same filters, so that an export holds what was listed."""
     filters, errors = parse_filters(
@@ -97,6 +98,7 @@ def asked_for(
         channel=channel,
         consent=consent,
         duplicates=duplicates,
+        shared=shared,
     )
     return AskedFor(filters, errors)
 

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from consent.contacts.models import Contact, ContactTag, Identifier
 from consent.identifiers import IdentifierKind, InvalidIdentifier, normalise_email, normalise_phone
 from consent.ledger.models import ConsentState, CurrentConsent
+from consent.overlap.models import OverlapFlag
 from consent.purposes.models import Channel
 
 PAGE_SIZE = 50
@@ -53,6 +54,9 @@ class ContactFilters:
     channel: Channel | None = None
     consent: ConsentFilter | None = None
     duplicates: bool = False
+    # Contacts the latest matching round flagged as also held by other partners (only where
+    # the principles allow per-contact flags; otherwise no contact carries a flag).
+    shared: bool = False
 
     @property
     def active(self) -> bool:
@@ -68,6 +72,7 @@ class ContactFilters:
             ("channel", self.channel.value if self.channel else ""),
             ("consent", self.consent.value if self.consent else ""),
             ("duplicates", "1" if self.duplicates else ""),
+            ("shared", "1" if self.shared else ""),
         ]
         return [(name, value) for name, value in items if value]
 
@@ -85,6 +90,7 @@ def parse_filters(
     channel: str = "",
     consent: str = "",
     duplicates: str = "",
+    shared: str = "",
 ) -> tuple[ContactFilters, dict[str, str]]:
     """Filters from query parameters, and messages for the ones that make no sense."""
     errors: dict[str, str] = {}
@@ -116,6 +122,7 @@ def parse_filters(
         channel=channel_value,
         consent=consent_value,
         duplicates=duplicates.lower() in {"1", "true", "on", "yes"},
+        shared=shared.lower() in {"1", "true", "on", "yes"},
     )
     return filters, errors
 
@@ -173,6 +180,8 @@ def conditions(filters: ContactFilters, default_country: str) -> list[ColumnElem
         where.append(consent)
     if filters.duplicates:
         where.append(Contact.possible_duplicate.is_(True))
+    if filters.shared:
+        where.append(exists().where(OverlapFlag.contact_id == Contact.id))
     return where
 
 

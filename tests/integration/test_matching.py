@@ -27,6 +27,7 @@ from concord.hub import Hub
 from concord.partners.services import add_partner
 from concord.partnership.settings import PartnershipSettings
 from concord.settings import Settings
+from consent.contacts.queries import ContactFilters, matching_ids
 from consent.contacts.services import CleanContact, ContactInput, clean, save, split_tags
 from consent.db import Vaults
 from consent.setup import prepare_vault
@@ -335,6 +336,14 @@ def test_contact_flags_return_only_where_the_principles_allow(partnership: Partn
             c for group, c in truth.subsets.items() if partner.slug in group and len(group) > 1
         )
         assert len(flags) == shared
+        with partnership.vaults.transaction(partner.slug) as session:
+            listed = matching_ids(
+                session,
+                ContactFilters(shared=True),
+                default_country=partner.country,
+                include_restricted=True,
+            )
+        assert sorted(listed) == sorted(f.contact_id for f in flags)
         histogram = {n: sum(1 for f in flags if f.other_partners == n) for n in (1, 2, 3)}
         expected = {
             n: sum(c for g, c in truth.subsets.items() if partner.slug in g and len(g) == n + 1)
