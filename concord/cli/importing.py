@@ -7,6 +7,7 @@ wrong encoding, a bad lawful basis) ends in one line and a non-zero exit, never 
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import NoReturn
@@ -17,14 +18,8 @@ from concord.cli.platform import Platform, data_dir_option, open_platform
 from concord.errors import InvalidInput
 from consent.importing.columns import FIELD_LABELS
 from consent.importing.reading import UnreadableFile
-from consent.importing.report import report_csv
-from consent.importing.services import (
-    ImportBusy,
-    Importer,
-    ImportResult,
-    UnknownPartner,
-    rejected_rows,
-)
+from consent.importing.report import report_blocks
+from consent.importing.services import ImportBusy, Importer, ImportResult, UnknownPartner
 from consent.importing.terms import DEFAULT_PURPOSE, check_terms
 from consent.purposes.models import LegalBasis
 
@@ -57,12 +52,13 @@ def _summary(result: ImportResult, file: Path, partner: str) -> None:
 def _report(platform: Platform, importer: Importer, batch_id: str, target: Path | None) -> None:
     url = f"{platform.settings.public_url}/partners/{importer.partner}/imports/{batch_id}"
     if target is not None:
-        with platform.vaults.transaction(importer.partner) as session:
-            rows = rejected_rows(session, batch_id)
-            text = report_csv(rows)
-        target.write_text(text, encoding="utf-8")
-        click.echo(f"Rejected rows: {len(rows):,} written to {target}")
-    click.echo(f"Rejected rows and reasons: {url}")
+        # The rows are personal data: readable by the operator only.
+        descriptor = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w", encoding="utf-8", newline="") as out:
+            for block in report_blocks(lambda: importer.rejected(batch_id)):
+                out.write(block)
+        click.echo(f"Rejected rows written to {target}")
+    click.echo(f"Rejected rows, with line numbers and reasons: {url}/rejected.csv")
 
 
 @click.command("import")

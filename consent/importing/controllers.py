@@ -12,6 +12,7 @@ HTTP glue only; the rules live in :mod:`consent.importing.services`. The flow:
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -19,10 +20,14 @@ from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
-from litestar.exceptions import NotFoundException
+from litestar.exceptions import (
+    NotAuthorizedException,
+    NotFoundException,
+    PermissionDeniedException,
+)
 from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 from litestar.params import Body, FromPath
-from litestar.response import Redirect, Template
+from litestar.response import Redirect, Stream, Template
 
 from concord.errors import InvalidInput
 from concord.hub import Hub
@@ -34,8 +39,14 @@ from consent.db import Vaults
 from consent.importing import background, uploads
 from consent.importing.columns import FIELD_LABELS, FIELDS, ColumnMapping
 from consent.importing.models import BatchStatus, ImportBatch
-from consent.importing.reading import UnreadableFile, check_encoding_name, megabytes, preview
-from consent.importing.report import report_lines
+from consent.importing.reading import (
+    FileFacts,
+    UnreadableFile,
+    check_encoding_name,
+    megabytes,
+    preview,
+)
+from consent.importing.report import report_blocks
 from consent.importing.services import Importer, UnknownPartner
 from consent.importing.terms import DEFAULT_PURPOSE, check_terms
 from consent.purposes.models import LegalBasis
@@ -108,8 +119,14 @@ def _too_large(request: Request[Any, Any, Any], exc: RequestEntityTooLarge) -> R
     """An upload over the cap: the form again with the reason beside the file field."""
     partner = str(request.path_params.get("partner", ""))
     state = request.app.state
-    if not allows(Access.PARTNER_VAULT, request.scope.get("user"), partner, state.settings.demo):
-        return http_error(request, exc)
+    viewer = request.scope.get("user")
+    # The body was refused before the access guard ran: answer as the guard would have.
+    if not allows(Access.PARTNER_VAULT, viewer, partner, state.settings.demo):
+        if viewer is None:
+            return http_error(request, NotAuthorizedException())
+        if viewer.works_for(partner):
+            return http_error(request, PermissionDeniedException())
+        return http_error(request, NotFoundException())
     limit = megabytes(state.settings.import_max_bytes)
     errors = {"file": f"The file is larger than the limit of {limit}."}
     return _upload_page(
@@ -247,13 +264,17 @@ class ImportController(Controller):
         vaults: NamedDependency[Vaults],
         partner: FromPath[str],
         batch_id: FromPath[str],
-    ) -> Response[str]:
+    ) -> Stream:
         importer = _importer(hub, vaults, partner)
         _batch(importer, batch_id)
-        # A byte order mark, so that spreadsheets read accented names as UTF-8.
-        body = "\ufeff" + "".join(report_lines(importer.rejected(batch_id)))
-        return Response(
-            body,
+
+        def blocks() -> Iterator[str]:
+            # A byte order mark, so that spreadsheets read accented names as UTF-8.
+            yield "\ufeff"
+            yield from report_blocks(lambda: importer.rejected(batch_id))
+
+        return Stream(
+            blocks(),
             media_type="text/csv; charset=utf-8",
             headers={
                 "content-disposition": f'attachment; filename="rejected-rows-{batch_id[:8]}.csv"',
@@ -296,7 +317,7 @@ class ImportController(Controller):
         )
 
 
-def _preview(path: Path, facts: Any) -> list[list[str]]:
+def _preview(path: Path, facts: FileFacts) -> list[list[str]]:
     width = len(facts.header)
     return [(cells + [""] * width)[:width] for cells in preview(path, facts, PREVIEW_ROWS)]
 
@@ -353,6 +374,7 @@ class _UploadController(Controller):
                 request, vaults, settings, partner, form=form, errors=errors, status=400
             )
         importer = _importer(hub, vaults, partner)
+        importer.discard_stale()
         try:
             received = uploads.receive(settings, partner, upload.file)
         except UnreadableFile as error:

@@ -26,6 +26,8 @@ from pathlib import Path
 from consent.importing.checking import Checked, Numbered, RowChecker
 from consent.importing.reading import FileFacts, rows
 
+WORKER_NICENESS = 10
+
 
 @dataclass(frozen=True)
 class FileChunks:
@@ -72,6 +74,10 @@ def _exit_with_parent(sentinel: int) -> None:
 def _start_worker(checker: RowChecker, source: FileChunks) -> None:
     global _worker
     _worker = _Worker(checker, ChunkReader(source))
+    # Below the importer's own process, which writes and so sets the pace: the workers take
+    # what time it leaves. (The web server's threads come first as well.)
+    if hasattr(os, "nice"):
+        os.nice(WORKER_NICENESS)
     # What the worker imported lives as long as it does: keep collections from walking it.
     gc.freeze()
     # A worker blocks on its task queue, whose pipe it holds both ends of, so it would wait
@@ -127,5 +133,5 @@ def checked_chunks(
 
 
 def worker_count() -> int:
-    """One worker per core beside the importer's process, which mostly waits on the database."""
-    return max(1, (os.cpu_count() or 1) - 1)
+    """One worker per core; they run below the importer's process, so it is never starved."""
+    return max(1, os.cpu_count() or 1)

@@ -3,6 +3,9 @@
 Staff open it in a spreadsheet, so a cell that starts with ``=``, ``+``, ``-`` or ``@`` (or a
 tab or carriage return, which some spreadsheets skip before one of those) is prefixed with an
 apostrophe: a hostile row cannot become a formula on the reader's machine.
+
+A file of a quarter of a million bad rows makes a big report, so it is written a block at a
+time from rows read a page at a time, never held whole in memory.
 """
 
 from __future__ import annotations
@@ -10,12 +13,14 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterable, Iterator, Sequence
-
-from consent.importing.models import RejectedRow
+from collections.abc import Callable, Iterable, Iterator
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 FIXED_COLUMNS = ("line", "reason")
+ROWS_PER_BLOCK = 1_000
+
+# (line, reason, the row as read in JSON), as the rejected-rows table holds them.
+RejectedEntry = tuple[int, str, str]
 
 
 def neutralise(value: str) -> str:
@@ -23,43 +28,42 @@ def neutralise(value: str) -> str:
     return "'" + value if value.startswith(FORMULA_STARTS) else value
 
 
-def _cells(row: RejectedRow) -> dict[str, str]:
+def _cells(row: str) -> dict[str, str]:
     try:
-        cells = json.loads(row.row)
+        cells = json.loads(row)
     except ValueError:
         return {}
     return {str(k): str(v) for k, v in cells.items()} if isinstance(cells, dict) else {}
 
 
-def _columns(rows: Sequence[dict[str, str]]) -> list[str]:
+def _columns(entries: Iterable[RejectedEntry]) -> list[str]:
+    """The columns of the rows, in the order they first appear (the file's header order)."""
     seen: dict[str, None] = {}
-    for cells in rows:
-        seen.update(dict.fromkeys(cells))
+    for _, _, row in entries:
+        seen.update(dict.fromkeys(_cells(row)))
     return [name for name in seen if name not in FIXED_COLUMNS]
 
 
-def report_lines(rows: Iterable[RejectedRow]) -> Iterator[str]:
-    """The report as CSV text, line by line: line, reason, then the row's own columns."""
-    materialised = list(rows)
-    cells = [_cells(row) for row in materialised]
-    columns = _columns(cells)
+def report_blocks(entries: Callable[[], Iterable[RejectedEntry]]) -> Iterator[str]:
+    """The report as CSV text, a block of rows at a time: line, reason, the row's own columns.
+
+    ``entries`` is called twice: once to find the columns, once to write the rows.
+    """
+    columns = _columns(entries())
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-
-    def flush() -> str:
-        text = buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate()
-        return text
-
     writer.writerow([*FIXED_COLUMNS, *(neutralise(c) for c in columns)])
-    yield flush()
-    for row, values in zip(materialised, cells, strict=True):
+    for count, (line, reason, row) in enumerate(entries(), start=1):
+        cells = _cells(row)
         writer.writerow(
-            [row.line, neutralise(row.reason), *(neutralise(values.get(c, "")) for c in columns)]
+            [line, neutralise(reason), *(neutralise(cells.get(c, "")) for c in columns)]
         )
-        yield flush()
+        if count % ROWS_PER_BLOCK == 0:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
 
 
-def report_csv(rows: Iterable[RejectedRow]) -> str:
-    return "".join(report_lines(rows))
+def report_csv(entries: Callable[[], Iterable[RejectedEntry]]) -> str:
+    return "".join(report_blocks(entries))

@@ -18,16 +18,14 @@ by compare-and-set, and the runner that loses stops with :class:`ImportBusy`.
 from __future__ import annotations
 
 import contextlib
-import gc
-import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import cast
 
-from sqlalchemy import Connection, Table, delete, exists, select, text, update
+from sqlalchemy import Table, delete, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 
 from concord.audit import chain
 from concord.db import utcnow
@@ -36,12 +34,23 @@ from concord.partners.services import by_slug
 from concord.settings import Settings
 from consent.db import Vaults
 from consent.importing import uploads
+from consent.importing.batches import (
+    BATCH_ID,
+    UNFINISHED,
+    all_batches,
+    imported_before,
+    rejected_page,
+    serialise_opens,
+    unfinished,
+)
+from consent.importing.bulk import collector_paused, tune_sqlite
 from consent.importing.checking import Checked, Rejected, RowChecker
 from consent.importing.columns import ColumnMapping
 from consent.importing.merging import ChunkCounts
 from consent.importing.models import BatchStatus, ImportBatch, RejectedRow
 from consent.importing.parallel import FileChunks, checked_chunks, worker_count
 from consent.importing.reading import FileFacts, UnreadableFile, inspect
+from consent.importing.report import RejectedEntry
 from consent.importing.terms import DEFAULT_PURPOSE, ImportTerms
 from consent.importing.writing import ImportContext, write_chunk
 from consent.purposes.services import by_code
@@ -51,19 +60,13 @@ BATCHES = cast(Table, ImportBatch.__table__)
 # Rows per transaction: big enough that per-statement costs vanish, small enough that a kill
 # loses little work and a chunk holds the vault's write lock only briefly.
 CHUNK_ROWS = 5_000
-# SQLite's page cache for the importing connection (KiB): large enough that a chunk's index
-# pages stay in memory instead of spilling to disk mid-transaction (the default is 2 MB).
-SQLITE_CACHE_KIB = 64 * 1024
-# Pages of write-ahead log after which the importing connection copies them into the database
-# (the default is 1,000): every chunk passes 1,000, so each commit would copy again the index
-# pages that every chunk touches.
-SQLITE_CHECKPOINT_PAGES = 20_000
 # Below this a file is checked in-process: starting worker processes would cost more.
 POOL_FROM_BYTES = 1024 * 1024
-UNFINISHED = (BatchStatus.PENDING, BatchStatus.RUNNING, BatchStatus.FAILED)
-_OPEN_LOCK_KEY = 0x494D5054
 _WRITE_ATTEMPTS = 3
-BATCH_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+REPORT_PAGE = 2_000
+# A pending upload nobody confirmed for this long is deleted at the next upload.
+STALE_UPLOADS = timedelta(days=2)
 
 Progress = Callable[[int], None]
 
@@ -116,64 +119,6 @@ class _Run:
     flagged: int = field(default=0)
 
 
-@contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
-    """No cyclic garbage collection while a chunk is written.
-
-    A chunk allocates hundreds of thousands of small objects, which triggers full collections
-    that walk every object of the process, over and over; the chunk's objects hold no cycles
-    and are freed by reference counting anyway. Paused for one chunk at a time only, since
-    it pauses the collector for the whole process, web server threads included.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
-def _tune_sqlite(connection: Connection) -> None:
-    """Settings for bulk writing; harmless on the pooled connection that keeps them after."""
-    connection.exec_driver_sql(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
-    connection.exec_driver_sql(f"PRAGMA wal_autocheckpoint = {SQLITE_CHECKPOINT_PAGES}")
-
-
-def _serialise_opens(session: Session) -> None:
-    # SQLite already serialises writers (BEGIN IMMEDIATE); PostgreSQL needs a lock so that two
-    # uploads of one file at once cannot both create a batch.
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _OPEN_LOCK_KEY})
-
-
-def unfinished(session: Session, sha256: str) -> ImportBatch | None:
-    """The newest batch of this file that has not completed, if any."""
-    query = (
-        select(ImportBatch)
-        .where(ImportBatch.file_sha256 == sha256, ImportBatch.status.in_(UNFINISHED))
-        .order_by(ImportBatch.created_at.desc())
-        .limit(1)
-    )
-    return session.scalar(query)
-
-
-def imported_before(session: Session, sha256: str) -> bool:
-    """Whether this exact file was imported completely into the vault already."""
-    done = (ImportBatch.file_sha256 == sha256) & (ImportBatch.status == BatchStatus.DONE)
-    return bool(session.scalar(select(exists().where(done))))
-
-
-def all_batches(session: Session, limit: int = 100) -> Sequence[ImportBatch]:
-    query = select(ImportBatch).order_by(ImportBatch.created_at.desc()).limit(limit)
-    return session.scalars(query).all()
-
-
-def rejected_rows(session: Session, batch_id: str) -> Sequence[RejectedRow]:
-    query = select(RejectedRow).where(RejectedRow.batch_id == batch_id).order_by(RejectedRow.line)
-    return session.scalars(query).all()
-
-
 class Importer:
     """Imports contact files into one partner's vault, for the CLI, the web and the demo."""
 
@@ -216,7 +161,7 @@ class Importer:
         started keeps its own, which the rows it imported carry.
         """
         with self.vaults.transaction(self.partner) as session:
-            _serialise_opens(session)
+            serialise_opens(session)
             batch = unfinished(session, facts.sha256)
             if batch is None:
                 batch = ImportBatch(
@@ -256,6 +201,19 @@ class Importer:
         opened = self.open(facts, mapping, file_name=path.name, terms=terms, operator=operator)
         return self.run(opened.batch_id, path)
 
+    def discard_stale(self, older_than: timedelta = STALE_UPLOADS) -> int:
+        """Drop uploads that were never confirmed, after a while: they hold personal data."""
+        cutoff = utcnow() - older_than
+        with self.vaults.transaction(self.partner) as session:
+            stale = session.scalars(
+                select(ImportBatch.id).where(
+                    ImportBatch.status == BatchStatus.PENDING, ImportBatch.created_at < cutoff
+                )
+            ).all()
+        dropped = sum(1 for batch_id in stale if self.discard(batch_id))
+        uploads.discard_abandoned(self.settings, self.partner, older_than)
+        return dropped
+
     def choose_columns(self, batch_id: str, mapping: ColumnMapping) -> None:
         """Record the mapping staff chose for a pending batch."""
         stored = uploads.load_plan(self.settings, self.partner, batch_id)
@@ -274,9 +232,20 @@ class Importer:
         with self.vaults.transaction(self.partner) as session:
             return all_batches(session)
 
-    def rejected(self, batch_id: str) -> Sequence[RejectedRow]:
-        with self.vaults.transaction(self.partner) as session:
-            return rejected_rows(session, batch_id)
+    def rejected(self, batch_id: str) -> Iterator[RejectedEntry]:
+        """The batch's rejected rows in line order, read a page per short transaction.
+
+        Short, because a SQLite transaction here holds the vault's write lock: a long download
+        must not stall an import meanwhile.
+        """
+        after = (-1, -1)
+        while True:
+            with self.vaults.transaction(self.partner) as session:
+                page = rejected_page(session, batch_id, after, REPORT_PAGE)
+            yield from ((line, reason, row) for line, _, reason, row in page)
+            if len(page) < REPORT_PAGE:
+                return
+            after = (page[-1][0], page[-1][1])
 
     def plan(self, batch_id: str) -> tuple[FileFacts, ColumnMapping] | None:
         return uploads.load_plan(self.settings, self.partner, batch_id)
@@ -392,10 +361,10 @@ class Importer:
         last_line = chunk[-1].line
         for attempt in range(_WRITE_ATTEMPTS):
             try:
-                with self.vaults.transaction(self.partner) as session, _collector_paused():
+                with self.vaults.transaction(self.partner) as session, collector_paused():
                     connection = session.connection()
                     if connection.dialect.name == "sqlite":
-                        _tune_sqlite(connection)
+                        tune_sqlite(connection)
                     result = write_chunk(connection, run.context, chunk, utcnow())
                     counts = result.counts
                     moved = connection.execute(

@@ -35,8 +35,7 @@ def check_terms(
     try:
         basis = LegalBasis(lawful_basis.strip())
     except ValueError:
-        choices = ", ".join(b.value for b in LegalBasis)
-        errors["lawful_basis"] = f"Choose a lawful basis: {choices}."
+        errors["lawful_basis"] = "Choose the lawful basis on which you hold these people."
     cleaned_source = " ".join(source.split())
     if not cleaned_source:
         errors["source"] = "Say where the list comes from (an event, a form, a partner...)."

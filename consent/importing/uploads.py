@@ -15,10 +15,13 @@ in memory and in the database's write-ahead log, and needs no schema change.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
 import shutil
+import time
+from datetime import timedelta
 from pathlib import Path
 from typing import IO
 
@@ -123,3 +126,12 @@ def discard(settings: Settings, partner_slug: str, batch_id: str) -> None:
 
 def discard_received(received: Path) -> None:
     received.unlink(missing_ok=True)
+
+
+def discard_abandoned(settings: Settings, partner_slug: str, older_than: timedelta) -> None:
+    """Delete uploads a crash left half-received, once they are ``older_than``."""
+    cutoff = time.time() - older_than.total_seconds()
+    for path in folder(settings, partner_slug).glob("incoming-*.csv"):
+        with contextlib.suppress(FileNotFoundError):
+            if path.stat().st_mtime < cutoff:
+                path.unlink()

@@ -6,6 +6,8 @@ and the vault set-up from here.
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from pathlib import Path
 
@@ -16,6 +18,7 @@ from concord.audit.models import AuditEntry
 from consent.contacts.models import Contact, Identifier
 from consent.contacts.services import CleanContact, ContactInput, clean, save
 from consent.importing.models import BatchStatus, ImportBatch, RejectedRow
+from consent.importing.report import report_csv
 from consent.importing.services import Importer, ImportResult
 from consent.importing.terms import check_terms
 from consent.ledger import services as ledger
@@ -119,9 +122,7 @@ def test_messy_file_imports_with_the_right_counts(world: World, tmp_path: Path) 
         assert next(r for r in rejected if r.line == 8).row == "{}"
         assert json.loads(next(r for r in rejected if r.line == 6).row)["E-Mail"] == "not-an-email"
 
-        emails = dict(
-            session.execute(select(Identifier.value, Identifier.contact_id)).all()
-        )
+        emails = dict(session.execute(select(Identifier.value, Identifier.contact_id)).all())
         assert SUPPRESSED_EMAIL not in emails
         assert emails[KNOWN_EMAIL] == grace
         ada = session.get_one(Contact, emails["ada.lovelace@example.org"])
@@ -299,3 +300,17 @@ def test_worker_processes_check_rows_as_the_importer_does(world: World, tmp_path
     header, _, body = MESSY.partition(b"\r\n")
     result = run_import(world, write(tmp_path, header + b"\r\n" + body * 3), workers=2)
     assert counts(result) == {"added": 3, "updated": 12, "rejected": 9, "suppressed": 3}
+
+
+def test_the_report_lists_every_rejected_row_in_line_order(world: World, tmp_path: Path) -> None:
+    """Long enough to be read in several pages and written in several blocks."""
+    lines = ["email,given_name"] + [f"broken-{n},Name {n}" for n in range(4_500)]
+    lines.insert(3000, "")  # a blank line shifts the later line numbers
+    result = run_import(world, write(tmp_path, "\n".join(lines).encode()))
+    assert result.counts.rejected == 4_500
+    importer = Importer.for_partner(world.vaults, world.hub, PARTNER_A)
+    rows = list(csv.reader(io.StringIO(report_csv(lambda: importer.rejected(result.batch_id)))))
+    assert rows[0] == ["line", "reason", "email", "given_name"]
+    numbers = [int(row[0]) for row in rows[1:]]
+    assert numbers == [*range(2, 3001), *range(3002, 4503)]
+    assert rows[1][2:] == ["broken-0", "Name 0"]

@@ -7,6 +7,7 @@ import io
 import logging
 import time
 from collections.abc import Callable
+from datetime import timedelta
 
 import httpx
 import pytest
@@ -227,6 +228,12 @@ def test_a_file_over_the_cap_is_refused_beside_the_field(world: World) -> None:
             assert "larger than the limit of 0.0 MB" in message.get_text()
         assert batch_count(world) == 0
         assert not any((world.settings.data_dir / "uploads" / PARTNER_A).glob("*"))
+        # Refused before the access guard ran, it still answers as the guard would.
+        outsider = new_client(app)
+        sign_in(outsider, "comms_b")
+        assert upload(outsider, b"email\n" + b"a" * 200_000).status_code == 404
+        stranger = new_client(app)
+        assert upload(stranger, b"email\n" + b"a" * 200_000).status_code in {303, 401}
     finally:
         hub.dispose()
 
@@ -243,6 +250,20 @@ def test_discarding_a_pending_upload_deletes_it(world: World, as_user: Clients) 
     assert discarded.headers["location"] == BASE
     assert batch_count(world) == 0
     assert not any((world.settings.data_dir / "uploads" / PARTNER_A).glob("*"))
+
+
+def test_an_upload_nobody_confirmed_is_deleted_later(world: World, as_user: Clients) -> None:
+    client = as_user("comms_a")
+    location = upload(client, b"email\na@example.org\n").headers["location"]
+    stale_id = location.split("/")[-2]
+    with world.vaults.transaction(PARTNER_A) as session:
+        session.get_one(ImportBatch, stale_id).created_at -= timedelta(days=3)
+    upload(client, b"email\nb@example.org\n")
+    with world.vaults.transaction(PARTNER_A) as session:
+        assert session.get(ImportBatch, stale_id) is None
+    folder = world.settings.data_dir / "uploads" / PARTNER_A
+    assert not any(folder.glob(f"{stale_id}.*"))
+    assert len(list(folder.glob("*.csv"))) == 1
 
 
 def test_an_interrupted_import_resumes_from_the_page(world: World, as_user: Clients) -> None:

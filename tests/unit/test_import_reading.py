@@ -11,6 +11,7 @@ import pytest
 from concord.settings import SettingsError, load_settings
 from consent.contacts.models import Contact, Identifier
 from consent.contacts.services import CleanContact, ContactInput, clean
+from consent.importing.checking import Accepted
 from consent.importing.columns import ColumnMapping, guess_field
 from consent.importing.merging import Draft
 from consent.importing.reading import UnreadableFile, inspect, preview, rows
@@ -171,7 +172,7 @@ def test_search_columns_match_the_contact_model() -> None:
         "DE",
     )
     assert isinstance(entry, CleanContact)
-    draft = Draft.new(2, entry)
+    draft = Draft.new(2, Accepted.of(2, entry))
     contact = Contact(given_name="Ada", family_name="Lovelace", organisation="Analytical Engines")
     contact.identifiers = [Identifier(kind=k, value=v) for k, v in entry.identifiers]
     contact.refresh_search()
