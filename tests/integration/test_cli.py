@@ -42,6 +42,8 @@ def test_every_command_has_help(tmp_path: Path) -> None:
         ["partner", "add"],
         ["user", "add"],
         ["audit", "verify"],
+        ["import"],
+        ["match"],
     ):
         result = run(*command, "--help", data_dir=tmp_path)
         assert result.returncode == 0, (command, result.stderr)
