@@ -1,10 +1,18 @@
-"""Contacts, their identifiers and tags, and the record of staff edits."""
+"""Contacts, their identifiers and tags, and the record of staff edits.
+
+Contact references: the tables that hang off a contact (identifiers, tags, changes, the
+consent ledger and its projection) hold ``contact_id`` without a foreign-key constraint.
+Database triggers (vault migration vault0004) keep a foreign key's promises instead: a row
+may only name an existing contact, and deleting a contact deletes its rows, or is refused
+while ledger entries name it. On PostgreSQL they check once per statement, which spares an
+import of 250,000 contacts over a million single-row lookups.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text, text
+from sqlalchemy import Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from concord.db import UtcDateTime, utcnow
@@ -34,12 +42,16 @@ class Contact(VaultBase):
 
     identifiers: Mapped[list[Identifier]] = relationship(
         back_populates="contact",
+        primaryjoin="Contact.id == foreign(Identifier.contact_id)",
         cascade="all, delete-orphan",
         lazy="selectin",
         order_by="Identifier.id",
     )
     tags: Mapped[list[ContactTag]] = relationship(
-        cascade="all, delete-orphan", lazy="selectin", order_by="ContactTag.tag"
+        primaryjoin="Contact.id == foreign(ContactTag.contact_id)",
+        cascade="all, delete-orphan",
+        lazy="selectin",
+        order_by="ContactTag.tag",
     )
 
     @property
@@ -85,22 +97,20 @@ class Identifier(VaultBase):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    contact_id: Mapped[int] = mapped_column(
-        ForeignKey("contacts.id", ondelete="CASCADE"), index=True
-    )
+    contact_id: Mapped[int] = mapped_column(index=True)  # a contact reference
     kind: Mapped[str] = mapped_column(String(10))
     value: Mapped[str] = mapped_column(String(320))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
-    contact: Mapped[Contact] = relationship(back_populates="identifiers")
+    contact: Mapped[Contact] = relationship(
+        back_populates="identifiers", primaryjoin="Contact.id == foreign(Identifier.contact_id)"
+    )
 
 
 class ContactTag(VaultBase):
     __tablename__ = "contact_tags"
 
-    contact_id: Mapped[int] = mapped_column(
-        ForeignKey("contacts.id", ondelete="CASCADE"), primary_key=True
-    )
+    contact_id: Mapped[int] = mapped_column(primary_key=True)  # a contact reference
     tag: Mapped[str] = mapped_column(String(100), primary_key=True, index=True)
 
 
@@ -110,9 +120,7 @@ class ContactChange(VaultBase):
     __tablename__ = "contact_changes"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    contact_id: Mapped[int] = mapped_column(
-        ForeignKey("contacts.id", ondelete="CASCADE"), index=True
-    )
+    contact_id: Mapped[int] = mapped_column(index=True)  # a contact reference
     actor: Mapped[str] = mapped_column(String(100))
     at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     summary: Mapped[str] = mapped_column(Text)

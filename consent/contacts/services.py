@@ -152,7 +152,7 @@ def find_by_emails(session: Session, emails: Sequence[str]) -> Contact | None:
         return None
     query = (
         select(Contact)
-        .join(Identifier)
+        .join(Identifier, Identifier.contact_id == Contact.id)
         .where(Identifier.kind == IdentifierKind.EMAIL.value, Identifier.value.in_(emails))
         .limit(1)
     )

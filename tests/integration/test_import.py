@@ -135,7 +135,9 @@ def test_messy_file_imports_with_the_right_counts(world: World, tmp_path: Path) 
         katherine = session.get_one(Contact, emails["katherine@nasa.example"])
         assert katherine.organisation.split() == ["NASA", "Langley"]
         phone_only = session.scalars(
-            select(Contact).join(Identifier).where(Identifier.value == "+491712345678")
+            select(Contact)
+            .join(Identifier, Identifier.contact_id == Contact.id)
+            .where(Identifier.value == "+491712345678")
         ).one()
         assert phone_only.given_name == "Phone"
         assert session.scalar(select(func.count()).select_from(Contact)) == 4
