@@ -47,6 +47,7 @@ from consent.categories.controllers import CategoryMappingController
 from consent.contacts.controllers import ContactsApiController, ContactsController
 from consent.db import Vaults
 from consent.importing.controllers import import_controllers
+from consent.outbox.controllers import StakeholderMailboxController
 from consent.overview.controllers import VaultOverviewController
 from consent.purposes.controllers import PurposesController
 from outreach.matching.controllers import MatchingController
@@ -96,6 +97,7 @@ def create_app(
             PurposesController,
             CategoryMappingController,
             SharedCategoriesController,
+            StakeholderMailboxController,
             health,
             create_static_files_router("/static", directories=[STATIC], opt=public),
             create_static_files_router(
