@@ -49,6 +49,7 @@ from consent.db import Vaults
 from consent.importing.controllers import import_controllers
 from consent.outbox.controllers import StakeholderMailboxController
 from consent.overview.controllers import VaultOverviewController
+from consent.preferences.controllers import PreferenceCentreController, UnsubscribeController
 from consent.purposes.controllers import PurposesController
 from outreach.matching.controllers import MatchingController
 
@@ -98,6 +99,8 @@ def create_app(
             CategoryMappingController,
             SharedCategoriesController,
             StakeholderMailboxController,
+            PreferenceCentreController,
+            UnsubscribeController,
             health,
             create_static_files_router("/static", directories=[STATIC], opt=public),
             create_static_files_router(
