@@ -63,7 +63,9 @@ def _rows(page: str) -> dict[str, str]:
     shown = {}
     for row in soup.select("table.choices tbody tr"):
         cells = row.find_all("td")
-        name = cells[0].find("strong").get_text(strip=True)
+        strong = cells[0].find("strong")
+        assert strong is not None
+        name = strong.get_text(strip=True)
         shown[f"{name}/{cells[1].get_text(strip=True)}"] = cells[2].get_text(strip=True)
     return shown
 
