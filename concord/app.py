@@ -46,6 +46,7 @@ from concord.web.security import SameOriginPostMiddleware, SecurityHeadersMiddle
 from consent.categories.controllers import CategoryMappingController
 from consent.contacts.controllers import ContactsApiController, ContactsController
 from consent.db import Vaults
+from consent.finder.controllers import FindMyDataController
 from consent.importing.controllers import import_controllers
 from consent.outbox.controllers import StakeholderMailboxController
 from consent.overview.controllers import VaultOverviewController
@@ -101,6 +102,7 @@ def create_app(
             StakeholderMailboxController,
             PreferenceCentreController,
             UnsubscribeController,
+            FindMyDataController,
             health,
             create_static_files_router("/static", directories=[STATIC], opt=public),
             create_static_files_router(

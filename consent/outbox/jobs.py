@@ -7,6 +7,7 @@ import logging
 from concord import jobs
 from concord.partners.services import all_partners
 from consent.db import Vaults
+from consent.finder.services import forget_expired
 from consent.links.services import purge_expired
 from consent.outbox.services import send_due
 
@@ -40,8 +41,10 @@ def send_outboxes() -> None:
 
 
 def forget_expired_links() -> None:
-    """Delete expired stakeholder links from every vault."""
+    """Delete expired stakeholder links from every vault, and expired find-my-data codes."""
     vaults, slugs = _context()
+    with jobs.current_hub().transaction() as session:
+        forget_expired(session)
     for slug in slugs:
         with vaults.transaction(slug) as session:
             purge_expired(session)
