@@ -204,3 +204,32 @@ def test_demo_mail_lands_in_the_demo_mailbox(world: World) -> None:
         base_url="https://testserver.local",
     )
     assert plain.get("/demo/stakeholder-mail").status_code == 404
+
+
+def test_the_public_interface_queues_to_consenting_contacts_once(
+    world: World, mail_server: MailServer
+) -> None:
+    from consent.public import outbox_status, queue_to_consenting, send_due_messages
+
+    add_contact(world, "yes@example.org")
+    add_contact(world, "no@example.org", consent_to=())
+    arguments = {
+        "partner_name": "Alpha Standards Body",
+        "purpose_code": "dpv:DirectMarketing",
+        "channel": "email",
+        "kind": "campaign",
+        "template": "message",
+        "context": {"subject": "Spring consultation", "body": "Have your say."},
+        "idempotency_prefix": "item:42",
+    }
+    first = queue_to_consenting(world.vaults, world.settings, PARTNER_A, **arguments)  # type: ignore[arg-type]
+    again = queue_to_consenting(world.vaults, world.settings, PARTNER_A, **arguments)  # type: ignore[arg-type]
+    assert (first.queued, first.skipped) == (1, 0)
+    assert again.queued == 1
+    assert outbox_status(world.vaults, PARTNER_A, "item:42") == {"queued": 1}
+    assert (
+        send_due_messages(world.vaults, mail_server.settings(world.settings), PARTNER_A).sent == 1
+    )
+    assert [str(m["To"]) for m in mail_server.messages()] == ["yes@example.org"]
+    assert outbox_status(world.vaults, PARTNER_A, "item:42") == {"sent": 1}
+    assert outbox_status(world.vaults, PARTNER_A, "item:4") == {}
