@@ -113,6 +113,7 @@ def demo_mailbox_path(settings: Settings) -> Path:
 
 def demo_mailbox(settings: Settings) -> mailbox.Maildir:
     """The demo's local mailbox: a Maildir in the data folder."""
+    demo_mailbox_path(settings).parent.mkdir(parents=True, exist_ok=True)
     return mailbox.Maildir(demo_mailbox_path(settings), factory=None, create=True)
 
 

@@ -1,4 +1,4 @@
-"""hub: find my data (codes, sessions and request counts, as keyed hashes only)
+"""hub: find my data (codes, sessions and request counts, as keyed hashes only), staff mail delivery
 
 Revision ID: hub0008
 Revises: hub0004
@@ -52,9 +52,39 @@ def upgrade() -> None:
     op.create_index(
         op.f("ix_finder_sessions_expires_at"), "finder_sessions", ["expires_at"], unique=False
     )
+    op.add_column(
+        "staff_messages",
+        sa.Column("status", sa.String(length=16), server_default="queued", nullable=False),
+    )
+    op.add_column(
+        "staff_messages", sa.Column("attempts", sa.Integer(), server_default="0", nullable=False)
+    )
+    op.add_column(
+        "staff_messages",
+        sa.Column("next_attempt_at", concord.db.UtcDateTime(timezone=True), nullable=True),
+    )
+    op.add_column(
+        "staff_messages",
+        sa.Column("claimed_at", concord.db.UtcDateTime(timezone=True), nullable=True),
+    )
+    op.add_column("staff_messages", sa.Column("message_id", sa.String(length=255), nullable=True))
+    op.add_column(
+        "staff_messages", sa.Column("sent_at", concord.db.UtcDateTime(timezone=True), nullable=True)
+    )
+    op.add_column(
+        "staff_messages",
+        sa.Column("last_error", sa.String(length=200), server_default="", nullable=False),
+    )
 
 
 def downgrade() -> None:
+    op.drop_column("staff_messages", "last_error")
+    op.drop_column("staff_messages", "sent_at")
+    op.drop_column("staff_messages", "message_id")
+    op.drop_column("staff_messages", "claimed_at")
+    op.drop_column("staff_messages", "next_attempt_at")
+    op.drop_column("staff_messages", "attempts")
+    op.drop_column("staff_messages", "status")
     op.drop_index(op.f("ix_finder_sessions_expires_at"), table_name="finder_sessions")
     op.drop_table("finder_sessions")
     op.drop_index(op.f("ix_finder_requests_key"), table_name="finder_requests")
