@@ -275,7 +275,9 @@ def send_due(
         claims = _claim_due(session, now, limit)
     for claim in claims:
         with vaults.transaction(partner_slug) as session:
-            message = session.get_one(OutboxMessage, claim.id)
+            message = session.get(OutboxMessage, claim.id)
+            if message is None:  # erased with its contact since the claim
+                continue
             contact = session.get_one(Contact, message.contact_id)
             purpose = session.get_one(Purpose, message.purpose_id)
             reason = reason_not_to_send(

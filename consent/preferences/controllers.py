@@ -37,6 +37,10 @@ MESSAGES = {
     410: "This link has expired or was used already. Every email we send carries a fresh "
     "one; you can also find your data at /my-data.",
 }
+CANNOT_CONFIRM = (
+    "We cannot send you a confirmation email at the moment, so we cannot record this choice. "
+    "Please contact us directly."
+)
 DONE = {
     "withdrawn": "Done: we will no longer write to you for that.",
     "given": "Thank you: your choice is saved.",
@@ -151,16 +155,19 @@ class PreferenceCentreController(Controller):
                 )
                 outcome = "withdrawn" if changed else "unchanged"
             else:
-                state = preferences.give(
-                    session,
-                    request.app.state.settings,
-                    partner_slug=holder.partner_slug,
-                    partner_name=holder.partner_name,
-                    contact=session.get_one(Contact, holder.contact_id),
-                    purpose=purpose,
-                    channel=channel,
-                    evidence=evidence,
-                )
+                try:
+                    state = preferences.give(
+                        session,
+                        request.app.state.settings,
+                        partner_slug=holder.partner_slug,
+                        partner_name=holder.partner_name,
+                        contact=session.get_one(Contact, holder.contact_id),
+                        purpose=purpose,
+                        channel=channel,
+                        evidence=evidence,
+                    )
+                except preferences.CannotConfirm:
+                    raise HTTPException(status_code=409, detail=CANNOT_CONFIRM) from None
                 outcome = state.value if state else "unchanged"
         return see_other(f"/p/{token}?done={outcome}")
 

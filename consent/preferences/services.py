@@ -40,6 +40,10 @@ def truncated_address(address: str) -> str:
     return str(ipaddress.ip_network(f"{ip}/{prefix}", strict=False))
 
 
+class CannotConfirm(Exception):
+    """Email consent cannot be confirmed: no address to send to, or processing restricted."""
+
+
 @dataclass(frozen=True)
 class Evidence:
     """How a stakeholder's request reached us: recorded with every change it makes."""
@@ -162,33 +166,40 @@ def give(
     if state is ConsentState.PENDING:
         return None
     new_state = ConsentState.PENDING if double_opt_in else ConsentState.GIVEN
-    event = ledger.append(
-        session,
-        contact_id=contact.id,
-        purpose=purpose,
-        channel=channel,
-        state=new_state,
-        method=CollectionMethod.PREFERENCE_CENTRE,
-        actor=ACTOR,
-        evidence=evidence.as_dict(),
-    )
-    if double_opt_in:
-        confirm = links.issue(
-            session, LinkKind.CONFIRM, contact.id, purpose_id=purpose.id, channel=channel
-        )
-        outbox.queue(
-            session,
-            settings,
-            partner_slug=partner_slug,
-            partner_name=partner_name,
-            contact=contact,
-            purpose=purpose,
-            channel=channel,
-            kind=outbox.CONFIRMATION,
-            template="confirm_consent",
-            context={"confirm_url": f"{settings.public_url}/p/{evidence.token}/confirm/{confirm}"},
-            idempotency_key=f"confirm:{event.record_id}",
-        )
+    # A savepoint: if no confirmation can be sent (no address, restricted, suppressed), the
+    # pending state is not recorded either.
+    try:
+        with session.begin_nested():
+            event = ledger.append(
+                session,
+                contact_id=contact.id,
+                purpose=purpose,
+                channel=channel,
+                state=new_state,
+                method=CollectionMethod.PREFERENCE_CENTRE,
+                actor=ACTOR,
+                evidence=evidence.as_dict(),
+            )
+            if double_opt_in:
+                confirm = links.issue(
+                    session, LinkKind.CONFIRM, contact.id, purpose_id=purpose.id, channel=channel
+                )
+                url = f"{settings.public_url}/p/{evidence.token}/confirm/{confirm}"
+                outbox.queue(
+                    session,
+                    settings,
+                    partner_slug=partner_slug,
+                    partner_name=partner_name,
+                    contact=contact,
+                    purpose=purpose,
+                    channel=channel,
+                    kind=outbox.CONFIRMATION,
+                    template="confirm_consent",
+                    context={"confirm_url": url},
+                    idempotency_key=f"confirm:{event.record_id}",
+                )
+    except outbox.NotSendable:
+        raise CannotConfirm() from None
     return new_state
 
 

@@ -256,3 +256,19 @@ def test_tokens_never_reach_the_logs(
     assert "GET /p/{token} 200" in logged
     for secret in (token, unsubscribe, "unknown-token-value"):
         assert secret not in logged
+
+
+def test_email_consent_that_cannot_be_confirmed_is_not_recorded(
+    world: World, anonymous: TestClient[Litestar]
+) -> None:
+    contact_id = add_contact(world, consent_to=())
+    with world.vaults.transaction(PARTNER_A) as session:
+        session.get_one(Contact, contact_id).restricted = True
+    token = _link(world, contact_id)
+    consultations = purpose_id(world, CONSULTATIONS)
+    form = {"purpose": str(consultations), "channel": "email", "choice": "give"}
+    response = post_form(anonymous, f"/p/{token}/consent", form)
+    assert response.status_code == 409
+    assert "cannot send you a confirmation" in response.text
+    assert (consultations, Channel.EMAIL) not in _states(world, contact_id)
+    assert all_rows(world) == []
