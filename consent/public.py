@@ -238,13 +238,15 @@ def queue_to_consenting(
     context: Mapping[str, Any],
     idempotency_prefix: str,
     category: str | None = None,
+    limit: int | None = None,
 ) -> QueueReport:
     """Queue one message to every contact whose consent allows ``purpose_code`` by ``channel``.
 
     ``template`` names a triplet under ``templates/consent/mail/`` (``message`` renders
     ``subject`` and ``body`` from ``context``). Each contact's message has the idempotency key
     ``{idempotency_prefix}:{contact}``, so calling again (a retried job, a double submit)
-    queues nobody twice. Consent is checked again when each message is sent.
+    queues nobody twice. Consent is checked again when each message is sent. ``limit`` caps
+    how many contacts are considered (a pilot send, the demo's first messages).
     """
     wanted = Channel(channel)
     with vaults.transaction(partner_slug) as session:
@@ -262,6 +264,8 @@ def queue_to_consenting(
                 & (CurrentConsent.channel == wanted)
                 & (CurrentConsent.state == ConsentState.GIVEN),
             )
+        if limit is not None:
+            query = query.limit(limit)
         queued = skipped = 0
         for contact in session.scalars(query):
             try:

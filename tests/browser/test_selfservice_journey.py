@@ -27,7 +27,7 @@ from consent.outbox import services as outbox
 from consent.purposes.models import Channel
 from consent.purposes.services import by_code
 from tests.browser.test_journeys import SCREENSHOTS, browser, page
-from tests.conftest import PARTNER_A, World, free_port
+from tests.conftest import PARTNER_A, DemoServer, World, free_port
 from tests.integration.stakeholders import NEWSLETTER, add_contact, purpose_id
 from tests.mailserver import MailServer
 
@@ -131,3 +131,21 @@ def test_one_click_unsubscribe_is_a_post_without_cookies(
     )
     assert response.status_code == 200
     assert _state(world, contact_id, CONSULTATIONS) is ConsentState.WITHDRAWN
+
+
+def test_the_demo_worker_delivers_to_the_stakeholder_mailbox(
+    page: Page, demo_server: DemoServer
+) -> None:
+    """The demo queues a welcome; its in-process worker sends it to the local mailbox."""
+    deadline = time.monotonic() + 90
+    while (
+        "Welcome to our stakeholder updates"
+        not in httpx.get(f"{demo_server.url}/demo/stakeholder-mail").text
+    ):
+        assert time.monotonic() < deadline, "the demo worker sent nothing"
+        time.sleep(1)
+    page.goto(f"{demo_server.url}/demo/stakeholder-mail")
+    page.locator("article.mail a[href*='/p/']").first.click()
+    page.get_by_role("heading", level=1).filter(has_text="Your choices with").wait_for()
+    page.get_by_role("button", name="Stop Stakeholder engagement by email").click()
+    page.get_by_role("status").filter(has_text="no longer write").wait_for()
