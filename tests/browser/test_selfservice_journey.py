@@ -27,7 +27,7 @@ from consent.outbox import services as outbox
 from consent.purposes.models import Channel
 from consent.purposes.services import by_code
 from tests.browser.test_journeys import SCREENSHOTS, browser, page
-from tests.conftest import PARTNER_A, DemoServer, World, free_port
+from tests.conftest import PARTNER_A, PARTNER_B, DemoServer, World, free_port
 from tests.integration.stakeholders import NEWSLETTER, add_contact, purpose_id
 from tests.mailserver import MailServer
 
@@ -149,3 +149,27 @@ def test_the_demo_worker_delivers_to_the_stakeholder_mailbox(
     page.get_by_role("heading", level=1).filter(has_text="Your choices with").wait_for()
     page.get_by_role("button", name="Stop Stakeholder engagement by email").click()
     page.get_by_role("status").filter(has_text="no longer write").wait_for()
+
+
+def test_a_person_finds_every_partner_holding_their_address(
+    page: Page, world: World, served: Served, mail_server: MailServer
+) -> None:
+    address = "grace.hopper@example.org"
+    add_contact(world, address, partner=PARTNER_A, given_name="Grace")
+    add_contact(world, address, partner=PARTNER_B, given_name="Grace")
+    page.goto(f"{served.url}/my-data")
+    page.get_by_label("Your email address").fill(address)
+    page.get_by_role("button", name="Send me a code").click()
+    page.get_by_label("Code").wait_for()
+    [message] = mail_server.messages()
+    code = re.search(r"\b(\d{6})\b", str(message["Subject"]))
+    assert code is not None
+    page.get_by_label("Code").fill(code.group(1))
+    page.get_by_role("button", name="Show my data").click()
+    page.get_by_role("heading", name="Who holds data about you").wait_for()
+    found = page.locator("ul.partners-found li strong").all_inner_texts()
+    assert found == ["Alpha Standards Body", "Bravo Norms Office"]
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "find-my-data.png"), full_page=True)
+    page.get_by_role("link", name="See and change your choices with Bravo Norms Office").click()
+    page.get_by_role("heading", name="Your choices with Bravo Norms Office").wait_for()
