@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
+from litestar.datastructures import CacheControlHeader
 from litestar.di import NamedDependency
 from litestar.params import FromQuery
 from litestar.response import Template
@@ -57,6 +58,8 @@ class FindMyDataController(Controller):
     path = PATH
     opt = access(Access.PUBLIC)
     include_in_schema = False
+    # Pages about a person: kept out of shared caches and the back-forward store.
+    cache_control = CacheControlHeader(no_store=True)
 
     @get("/", sync_to_thread=False)
     def start(self, request: Request[Any, Any, Any]) -> Template:

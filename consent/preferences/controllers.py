@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
+from litestar.datastructures import CacheControlHeader
 from litestar.di import NamedDependency
 from litestar.exceptions import HTTPException
 from litestar.params import FromPath, FromQuery
@@ -77,6 +78,8 @@ class PreferenceCentreController(Controller):
     path = "/p/{token:str}"
     opt = access(Access.PUBLIC)
     include_in_schema = False
+    # Pages about a person: kept out of shared caches and the back-forward store.
+    cache_control = CacheControlHeader(no_store=True)
 
     @get("/", sync_to_thread=True)
     def centre(
@@ -257,6 +260,8 @@ class UnsubscribeController(Controller):
     path = "/u/{token:str}"
     opt = access(Access.PUBLIC)
     include_in_schema = False
+    # Pages about a person: kept out of shared caches and the back-forward store.
+    cache_control = CacheControlHeader(no_store=True)
 
     @get("/", sync_to_thread=True)
     def ask(

@@ -97,6 +97,7 @@ def test_the_centre_shows_and_changes_each_purpose(
     token = _link(world, contact_id)
     page = anonymous.get(f"/p/{token}")
     assert page.status_code == 200
+    assert page.headers["cache-control"] == "no-store"
     shown = _rows(page.text)
     assert shown["Newsletter and events/email"] == "Yes"
     assert shown["Consultations/email"] == "No"
