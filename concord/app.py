@@ -46,8 +46,11 @@ from concord.web.security import SameOriginPostMiddleware, SecurityHeadersMiddle
 from consent.categories.controllers import CategoryMappingController
 from consent.contacts.controllers import ContactsApiController, ContactsController
 from consent.db import Vaults
+from consent.finder.controllers import FindMyDataController
 from consent.importing.controllers import import_controllers
+from consent.outbox.controllers import StakeholderMailboxController
 from consent.overview.controllers import VaultOverviewController
+from consent.preferences.controllers import PreferenceCentreController, UnsubscribeController
 from consent.purposes.controllers import PurposesController
 from outreach.matching.controllers import MatchingController
 
@@ -96,6 +99,10 @@ def create_app(
             PurposesController,
             CategoryMappingController,
             SharedCategoriesController,
+            StakeholderMailboxController,
+            PreferenceCentreController,
+            UnsubscribeController,
+            FindMyDataController,
             health,
             create_static_files_router("/static", directories=[STATIC], opt=public),
             create_static_files_router(

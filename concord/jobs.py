@@ -14,6 +14,7 @@ from concord.accounts import login_limits, sessions
 from concord.accounts.models import PasswordReset
 from concord.db import utcnow
 from concord.hub import Hub
+from concord.mail.delivery import send_staff_outbox
 
 log = logging.getLogger("concord.jobs")
 _bound: dict[str, object] = {}
@@ -53,3 +54,11 @@ def housekeeping() -> None:
     log.info(
         "housekeeping: %d idle sessions, %d login failures, %d reset links", idle, failures, resets
     )
+
+
+def send_staff_mail() -> None:
+    """Deliver the staff outbox (password resets) over SMTP, when SMTP is configured."""
+    hub = current_hub()
+    sent = send_staff_outbox(hub, hub.settings)
+    if sent:
+        log.info("staff mail: %d sent", sent)

@@ -13,6 +13,7 @@ from concord.hub import Hub
 # (job id, function reference, seconds between runs)
 PERIODIC_JOBS: list[tuple[str, str, int]] = [
     ("housekeeping", "concord.jobs:housekeeping", 600),
+    ("staff-mail", "concord.jobs:send_staff_mail", 15),
 ]
 
 

@@ -49,6 +49,13 @@ class Settings:
     argon2_parallelism: int = 4
     secure_cookies: bool = True
     mail_from: str = "concord@localhost"
+    # Outgoing mail (CONCORD_SMTP_*); no host means mail waits in the outboxes (the demo
+    # delivers to its local mailbox instead and never uses SMTP).
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_security: str = "starttls"
+    smtp_username: str = ""
+    smtp_password: str = ""
     log_level: str = "INFO"
     # The largest contact file an import accepts (CONCORD_IMPORT_MAX_MB).
     import_max_bytes: int = 50 * 1024 * 1024
@@ -120,6 +127,35 @@ def check_timezone(name: str, value: str) -> str:
     return value
 
 
+SMTP_SECURITY = ("none", "starttls", "tls")
+
+
+def _smtp_settings(env: Mapping[str, str]) -> dict[str, object]:
+    """The CONCORD_SMTP_* variables; a port or security given without a host is an error."""
+    values: dict[str, object] = {}
+    if raw := env.get("CONCORD_SMTP_HOST"):
+        host = raw.strip()
+        if not re.fullmatch(r"[A-Za-z0-9.:\[\]-]{1,253}", host):
+            raise SettingsError("CONCORD_SMTP_HOST must be a host name or address")
+        values["smtp_host"] = host
+    if raw := env.get("CONCORD_SMTP_PORT"):
+        values["smtp_port"] = _parse_int("CONCORD_SMTP_PORT", raw, minimum=1, maximum=65535)
+    if raw := env.get("CONCORD_SMTP_SECURITY"):
+        security = raw.strip().lower()
+        if security not in SMTP_SECURITY:
+            raise SettingsError("CONCORD_SMTP_SECURITY must be none, starttls or tls")
+        values["smtp_security"] = security
+    if username := read_secret(env, "CONCORD_SMTP_USERNAME"):
+        values["smtp_username"] = username
+    if password := read_secret(env, "CONCORD_SMTP_PASSWORD"):
+        values["smtp_password"] = password
+    if bool(values.get("smtp_username")) != bool(values.get("smtp_password")):
+        raise SettingsError("set CONCORD_SMTP_USERNAME and CONCORD_SMTP_PASSWORD together")
+    if len(values) > 0 and "smtp_host" not in values:
+        raise SettingsError("the CONCORD_SMTP_* settings need CONCORD_SMTP_HOST")
+    return values
+
+
 def load_settings(
     env: Mapping[str, str] | None = None,
     *,
@@ -161,6 +197,7 @@ def load_settings(
         values["secure_cookies"] = _parse_bool("CONCORD_SECURE_COOKIES", raw)
     if raw := env.get("CONCORD_MAIL_FROM"):
         values["mail_from"] = raw.strip()
+    values.update(_smtp_settings(env))
     if raw := env.get("CONCORD_LOG_LEVEL"):
         if raw.strip().upper() not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
             raise SettingsError("CONCORD_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR")

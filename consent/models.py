@@ -4,6 +4,8 @@ from consent.contacts.models import CategoryMapping, Contact, ContactChange, Con
 from consent.db import VaultBase
 from consent.importing.models import ImportBatch, RejectedRow
 from consent.ledger.models import ConsentEvent, CurrentConsent
+from consent.links.models import StakeholderLink
+from consent.outbox.models import OutboxMessage
 from consent.overlap.models import OverlapFlag, RoundPseudonym
 from consent.purposes.models import Notice, Purpose
 from consent.suppression.models import Suppression
@@ -19,10 +21,12 @@ __all__ = [
     "Identifier",
     "ImportBatch",
     "Notice",
+    "OutboxMessage",
     "OverlapFlag",
     "Purpose",
     "RejectedRow",
     "RoundPseudonym",
+    "StakeholderLink",
     "Suppression",
     "VaultBase",
     "VaultInfo",

@@ -1,5 +1,6 @@
-"""What other packages may ask of a vault: tokens for a matching round (later also audiences
-and overlap flags). Nothing here returns a name, an address, a phone number or a contact id.
+"""What other packages may ask of a vault: tokens for a matching round, stakeholder mail (later
+also audiences and overlap flags). Nothing here returns a name, an address, a phone number or a
+contact id.
 """
 
 from __future__ import annotations
@@ -7,16 +8,23 @@ from __future__ import annotations
 import gc
 import re
 import secrets
-from collections.abc import Callable, Collection, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Connection, delete, func, insert, select
 
 from concord.settings import Settings
 from consent.contacts.models import CategoryMapping, Contact, Identifier
 from consent.db import Vaults
+from consent.ledger.models import ConsentState, CurrentConsent
+from consent.outbox import services as outbox
+from consent.outbox.models import OutboxMessage
+from consent.outbox.services import SendReport
 from consent.overlap.models import OverlapFlag, RoundPseudonym
+from consent.purposes.models import Channel, LegalBasis
+from consent.purposes.services import by_code
 from consent.tokens import TOKEN_BYTES, round_key, token
 
 PSEUDONYM_BYTES = 16
@@ -24,12 +32,17 @@ PSEUDONYM_BYTES = 16
 __all__ = [
     "PSEUDONYM_BYTES",
     "TOKEN_BYTES",
+    "QueueReport",
     "RoundRecord",
+    "SendReport",
     "VaultSubmission",
     "Vaults",
     "apply_overlap_flags",
     "forget_round",
+    "outbox_status",
+    "queue_to_consenting",
     "round_submission",
+    "send_due_messages",
 ]
 
 
@@ -201,3 +214,93 @@ def forget_round(vaults: Vaults, partner_slug: str, round_id: str | None = None)
         if round_id is not None:
             query = query.where(RoundPseudonym.round_id == round_id)
         session.execute(query)
+
+
+@dataclass(frozen=True)
+class QueueReport:
+    """Messages in the outbox for this call (queued now or by an earlier call with the same
+    prefix), and contacts that consent, a restriction or the suppression list left out."""
+
+    queued: int
+    skipped: int
+
+
+def queue_to_consenting(
+    vaults: Vaults,
+    settings: Settings,
+    partner_slug: str,
+    *,
+    partner_name: str,
+    purpose_code: str,
+    channel: str,
+    kind: str,
+    template: str,
+    context: Mapping[str, Any],
+    idempotency_prefix: str,
+    category: str | None = None,
+    limit: int | None = None,
+) -> QueueReport:
+    """Queue one message to every contact whose consent allows ``purpose_code`` by ``channel``.
+
+    ``template`` names a triplet under ``templates/consent/mail/`` (``message`` renders
+    ``subject`` and ``body`` from ``context``). Each contact's message has the idempotency key
+    ``{idempotency_prefix}:{contact}``, so calling again (a retried job, a double submit)
+    queues nobody twice. Consent is checked again when each message is sent. ``limit`` caps
+    how many contacts are considered (a pilot send, the demo's first messages).
+    """
+    wanted = Channel(channel)
+    with vaults.transaction(partner_slug) as session:
+        purpose = by_code(session, purpose_code)
+        if purpose is None:
+            raise ValueError(f"no purpose {purpose_code} in this vault")
+        query = select(Contact).order_by(Contact.id)
+        if category is not None:
+            query = query.where(Contact.category == category)
+        if purpose.legal_basis is LegalBasis.CONSENT:
+            query = query.join(
+                CurrentConsent,
+                (CurrentConsent.contact_id == Contact.id)
+                & (CurrentConsent.purpose_id == purpose.id)
+                & (CurrentConsent.channel == wanted)
+                & (CurrentConsent.state == ConsentState.GIVEN),
+            )
+        if limit is not None:
+            query = query.limit(limit)
+        queued = skipped = 0
+        for contact in session.scalars(query):
+            try:
+                outbox.queue(
+                    session,
+                    settings,
+                    partner_slug=partner_slug,
+                    partner_name=partner_name,
+                    contact=contact,
+                    purpose=purpose,
+                    channel=wanted,
+                    kind=kind,
+                    template=template,
+                    context=context,
+                    idempotency_key=f"{idempotency_prefix}:{contact.id}",
+                )
+                queued += 1
+            except outbox.NotSendable:
+                skipped += 1
+    return QueueReport(queued, skipped)
+
+
+def send_due_messages(vaults: Vaults, settings: Settings, partner_slug: str) -> SendReport:
+    """Send what is due in the vault's outbox now (the worker does this every few seconds)."""
+    return outbox.send_due(vaults, settings, partner_slug)
+
+
+def outbox_status(vaults: Vaults, partner_slug: str, idempotency_prefix: str) -> dict[str, int]:
+    """How many of the messages queued under ``idempotency_prefix`` are in each status."""
+    with vaults.transaction(partner_slug) as session:
+        rows = session.execute(
+            select(OutboxMessage.status, func.count())
+            .where(
+                OutboxMessage.idempotency_key.startswith(f"{idempotency_prefix}:", autoescape=True)
+            )
+            .group_by(OutboxMessage.status)
+        ).all()
+    return {str(status): int(count) for status, count in rows}

@@ -259,3 +259,6 @@ def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoServer
             process.wait(timeout=20)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+from tests.mailserver import mail_server  # noqa: E402, F401  (the loopback SMTP server fixture)

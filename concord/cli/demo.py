@@ -29,6 +29,7 @@ from concord.partners.services import add_partner, by_slug
 from concord.settings import Settings
 from consent.importing.services import Importer
 from consent.importing.terms import DEFAULT_PURPOSE, check_terms
+from consent.public import queue_to_consenting
 from consent.purposes.models import LegalBasis
 from outreach.matching.models import MatchingRound, RoundStatus
 from outreach.matching.rounds import open_round, run_round
@@ -100,6 +101,7 @@ def seed_demo(platform: Platform) -> None:
     _write_contact_files(platform.settings.data_dir / "demo")
     _import_contact_files(platform, platform.settings.data_dir / "demo" / "contacts")
     _first_round(platform)
+    _first_stakeholder_mail(platform)
 
 
 def _seed_accounts(platform: Platform) -> None:
@@ -181,3 +183,25 @@ def _write_contact_files(folder: Path) -> None:
         return
     generated = generate(DEMO_PARTNERS, people=DEMO_PEOPLE, seed=DEMO_SEED)
     write_csvs(generated, folder / "contacts")
+
+
+def _first_stakeholder_mail(platform: Platform) -> None:
+    """Queue a welcome to a few of the first partner's contacts (once), for the demo mailbox."""
+    partner = DEMO_PARTNERS[0]
+    queue_to_consenting(
+        platform.vaults,
+        platform.settings,
+        partner.slug,
+        partner_name=DEMO_PARTNER_NAMES[partner.slug],
+        purpose_code=DEFAULT_PURPOSE,
+        channel="email",
+        kind="welcome",
+        template="message",
+        context={
+            "subject": "Welcome to our stakeholder updates",
+            "body": "We will keep you informed about the standards work that concerns you.\n\n"
+            "Use the links below to choose what you receive.",
+        },
+        idempotency_prefix="demo-welcome",
+        limit=3,
+    )

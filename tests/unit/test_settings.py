@@ -70,3 +70,36 @@ def test_urls_follow_the_configuration(tmp_path: Path) -> None:
     )
     with pytest.raises(SettingsError):
         production.vault_database_url("../etc")
+
+
+def test_smtp_settings_are_strict(tmp_path: Path) -> None:
+    password = tmp_path / "smtp_password"
+    password.write_text("mail-secret\n", encoding="utf-8")
+    settings = load_settings(
+        {
+            "CONCORD_SECRET_KEY": GOOD_SECRET,
+            "CONCORD_SMTP_HOST": "mail.example.org",
+            "CONCORD_SMTP_PORT": "465",
+            "CONCORD_SMTP_SECURITY": "TLS",
+            "CONCORD_SMTP_USERNAME": "concord",
+            "CONCORD_SMTP_PASSWORD_FILE": str(password),
+        }
+    )
+    assert (settings.smtp_host, settings.smtp_port, settings.smtp_security) == (
+        "mail.example.org",
+        465,
+        "tls",
+    )
+    assert (settings.smtp_username, settings.smtp_password) == ("concord", "mail-secret")
+    for env, message in [
+        (
+            {"CONCORD_SMTP_HOST": "mail.example.org", "CONCORD_SMTP_SECURITY": "ssl"},
+            "none, starttls",
+        ),
+        ({"CONCORD_SMTP_HOST": "mail.example.org", "CONCORD_SMTP_PORT": "0"}, "CONCORD_SMTP_PORT"),
+        ({"CONCORD_SMTP_PORT": "25"}, "need CONCORD_SMTP_HOST"),
+        ({"CONCORD_SMTP_HOST": "mail.example.org", "CONCORD_SMTP_USERNAME": "u"}, "together"),
+        ({"CONCORD_SMTP_HOST": "mail example"}, "CONCORD_SMTP_HOST"),
+    ]:
+        with pytest.raises(SettingsError, match=message):
+            load_settings({"CONCORD_SECRET_KEY": GOOD_SECRET, **env})

@@ -1,0 +1,274 @@
+"""Find my data: a one-time code proves an address, then each vault checks it for itself.
+
+Nothing is looked up before the code is verified, and the code is sent whether or not anyone
+holds the address, so the answer (and the time it takes) says nothing about the address. The
+hub keeps keyed hashes only: of the address (for rate limits and to tie the session to it),
+of the client, of the code and of the cookies' tokens. The address itself travels sealed in
+the person's cookie (see :mod:`consent.finder.sealing`). Each vault answers only for itself,
+and nothing is written to a vault about the others.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from email.utils import formataddr
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import Session
+
+from concord.db import utcnow
+from concord.errors import InvalidInput
+from concord.hub import Hub
+from concord.mail.smtp import DeliveryError, build_message, deliver, new_message_id
+from concord.secrets import keyed_hash, new_token, token_hash
+from concord.settings import Settings
+from consent.contacts.models import Identifier
+from consent.db import Vaults
+from consent.finder.models import FinderChallenge, FinderRequest, FinderSession
+from consent.finder.sealing import seal, unseal
+from consent.identifiers import IdentifierKind, InvalidIdentifier, normalise_email
+from consent.ledger.models import CollectionMethod
+from consent.links import services as links
+from consent.links.locate import partners
+from consent.links.models import LinkKind
+from consent.outbox.services import render
+from consent.preferences.services import Evidence, withdraw_everything
+
+log = logging.getLogger("consent.finder")
+
+CODE_LIFETIME = timedelta(minutes=15)
+SESSION_LIFETIME = timedelta(minutes=30)
+MAX_CODE_ATTEMPTS = 5
+WINDOW = timedelta(minutes=15)
+REQUESTS_PER_ADDRESS = 3
+REQUESTS_PER_CLIENT = 10
+
+
+class TooManyRequests(Exception):
+    """More code requests than the limits allow, from this address or this client."""
+
+
+class ChallengeProblem(Exception):
+    """A code that cannot be accepted; ``status`` is 400 (wrong), 410 (gone) or 429."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+@dataclass(frozen=True)
+class CodeRequest:
+    """What the caller needs once the request is stored: the cookie, and what to send where."""
+
+    cookie: str
+    address: str
+    code: str
+
+
+@dataclass(frozen=True)
+class Holding:
+    partner_name: str
+    preferences_path: str
+
+
+def address_key(settings: Settings, address: str) -> str:
+    return keyed_hash(settings.secret_key, "finder-address", address)
+
+
+def _client_key(settings: Settings, client_address: str) -> str:
+    return keyed_hash(settings.secret_key, "finder-client", client_address)
+
+
+def _code_hash(settings: Settings, token: str, code: str) -> str:
+    return keyed_hash(settings.secret_key, "finder-code", f"{token}\x00{code}")
+
+
+def _split(cookie: str | None) -> tuple[str, str] | None:
+    if not cookie or "." not in cookie or len(cookie) > 2000:
+        return None
+    token, _, sealed = cookie.partition(".")
+    return token, sealed
+
+
+def request_code(
+    session: Session,
+    settings: Settings,
+    *,
+    raw_email: str,
+    client_address: str,
+    now: datetime | None = None,
+) -> CodeRequest:
+    """Store a new code for the address (after the rate limits); the caller sends it."""
+    try:
+        address = normalise_email(raw_email)
+    except InvalidIdentifier:
+        raise InvalidInput.one("email", "Enter an email address, like name@example.org.") from None
+    now = now or utcnow()
+    keys = (address_key(settings, address), _client_key(settings, client_address))
+    limits = (REQUESTS_PER_ADDRESS, REQUESTS_PER_CLIENT)
+    for key, limit in zip(keys, limits, strict=True):
+        recent = session.scalar(
+            select(func.count()).where(FinderRequest.key == key, FinderRequest.at >= now - WINDOW)
+        )
+        if (recent or 0) >= limit:
+            raise TooManyRequests()
+    session.add_all([FinderRequest(key=key, at=now) for key in keys])
+    token = new_token()
+    code = f"{secrets.randbelow(10**6):06d}"
+    session.add(
+        FinderChallenge(
+            token_hash=token_hash(token),
+            address_key=keys[0],
+            code_hash=_code_hash(settings, token, code),
+            attempts=0,
+            created_at=now,
+            expires_at=now + CODE_LIFETIME,
+        )
+    )
+    cookie = f"{token}.{seal(settings.secret_key, token, address)}"
+    return CodeRequest(cookie=cookie, address=address, code=code)
+
+
+def send_code(settings: Settings, request: CodeRequest) -> None:
+    """Email the code straight through the transport (the demo mailbox in demo mode)."""
+    subject, text, html = render(
+        "find_my_data_code",
+        {"code": request.code, "minutes": int(CODE_LIFETIME.total_seconds() // 60)},
+    )
+    message = build_message(
+        sender=formataddr(("The partnership", settings.mail_from)),
+        to=request.address,
+        subject=subject,
+        text=text,
+        html=html,
+        message_id=new_message_id(settings),
+        headers={"Auto-Submitted": "auto-generated"},
+    )
+    try:
+        deliver(settings, message)
+    except DeliveryError as error:
+        # The same page follows either way: a failure must not tell anything about the address.
+        log.warning("find-my-data code not delivered: %s", error.reason)
+
+
+def verify_code(
+    session: Session,
+    settings: Settings,
+    cookie: str | None,
+    code: str,
+    *,
+    now: datetime | None = None,
+) -> str:
+    """Check the code against the challenge in ``cookie``; returns the session cookie."""
+    now = now or utcnow()
+    parts = _split(cookie)
+    challenge = session.get(FinderChallenge, token_hash(parts[0])) if parts else None
+    gone = "This code has expired or was used. Ask for a new one."
+    if parts is None or challenge is None:
+        raise ChallengeProblem(410, gone)
+    if challenge.verified_at is not None or challenge.expires_at <= now:
+        raise ChallengeProblem(410, gone)
+    if challenge.attempts >= MAX_CODE_ATTEMPTS:
+        raise ChallengeProblem(429, "Too many wrong codes. Ask for a new one.")
+    token, sealed = parts
+    expected = _code_hash(settings, token, "".join(code.split()))
+    if not hmac.compare_digest(expected, challenge.code_hash):
+        # Counted by compare-and-set, so parallel guesses cannot share one attempt.
+        session.execute(
+            update(FinderChallenge)
+            .where(
+                FinderChallenge.token_hash == challenge.token_hash,
+                FinderChallenge.attempts == challenge.attempts,
+            )
+            .values(attempts=challenge.attempts + 1)
+            .execution_options(synchronize_session=False)
+        )
+        raise ChallengeProblem(400, "That code is not right. Check the email and try again.")
+    address = unseal(settings.secret_key, token, sealed)
+    if address is None or address_key(settings, address) != challenge.address_key:
+        raise ChallengeProblem(410, gone)
+    challenge.verified_at = now
+    session_token = new_token()
+    session.add(
+        FinderSession(
+            token_hash=token_hash(session_token),
+            address_key=challenge.address_key,
+            created_at=now,
+            expires_at=now + SESSION_LIFETIME,
+        )
+    )
+    return f"{session_token}.{seal(settings.secret_key, session_token, address)}"
+
+
+def verified_address(
+    session: Session, settings: Settings, cookie: str | None, *, now: datetime | None = None
+) -> tuple[str, str] | None:
+    """The (session token, address) a valid session cookie proves, else None."""
+    parts = _split(cookie)
+    if parts is None:
+        return None
+    token, sealed = parts
+    row = session.get(FinderSession, token_hash(token))
+    if row is None or row.expires_at <= (now or utcnow()):
+        return None
+    address = unseal(settings.secret_key, token, sealed)
+    if address is None or address_key(settings, address) != row.address_key:
+        return None
+    return token, address
+
+
+def end_session(session: Session, cookie: str | None) -> None:
+    if parts := _split(cookie):
+        session.execute(
+            delete(FinderSession).where(FinderSession.token_hash == token_hash(parts[0]))
+        )
+
+
+def _contact_in(session: Session, address: str) -> int | None:
+    return session.scalar(
+        select(Identifier.contact_id).where(
+            Identifier.kind == IdentifierKind.EMAIL.value, Identifier.value == address
+        )
+    )
+
+
+def holdings(hub: Hub, vaults: Vaults, address: str) -> list[Holding]:
+    """Each partner whose vault holds the address, with a fresh preference-centre link."""
+    found: list[Holding] = []
+    for slug, name in partners(hub):
+        with vaults.transaction(slug) as session:
+            contact_id = _contact_in(session, address)
+            if contact_id is None:
+                continue
+            token = links.issue(session, LinkKind.PREFERENCES, contact_id)
+        found.append(Holding(name, f"/p/{token}"))
+    return found
+
+
+def withdraw_everywhere(hub: Hub, vaults: Vaults, address: str, evidence: Evidence) -> int:
+    """Withdraw every consent in every vault that holds the address; returns how many changed."""
+    changed = 0
+    for slug, _name in partners(hub):
+        with vaults.transaction(slug) as session:
+            contact_id = _contact_in(session, address)
+            if contact_id is not None:
+                changed += withdraw_everything(
+                    session,
+                    contact_id,
+                    method=CollectionMethod.PREFERENCE_CENTRE,
+                    evidence=evidence,
+                )
+    return changed
+
+
+def forget_expired(session: Session, *, now: datetime | None = None) -> None:
+    """Delete expired codes and sessions and request records older than the window."""
+    now = now or utcnow()
+    session.execute(delete(FinderChallenge).where(FinderChallenge.expires_at < now))
+    session.execute(delete(FinderSession).where(FinderSession.expires_at < now))
+    session.execute(delete(FinderRequest).where(FinderRequest.at < now - WINDOW))

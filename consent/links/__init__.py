@@ -1,0 +1,1 @@
+"""Stakeholder links: opaque, expiring tokens that stand in for an account."""

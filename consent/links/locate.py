@@ -1,0 +1,41 @@
+"""Which vault issued a token: links are opaque, so each partner's vault is asked in turn."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from concord.hub import Hub
+from concord.partners.services import all_partners
+from consent.db import Vaults
+from consent.links.models import LinkKind
+from consent.links.services import LinkProblem, resolve
+
+
+@dataclass(frozen=True)
+class LinkHolder:
+    """The partner whose vault issued a link, and the contact it names."""
+
+    partner_slug: str
+    partner_name: str
+    contact_id: int
+
+
+def partners(hub: Hub) -> list[tuple[str, str]]:
+    """Every partner's (slug, name)."""
+    with hub.transaction() as session:
+        return [(p.slug, p.name) for p in all_partners(session)]
+
+
+def locate(hub: Hub, vaults: Vaults, token: str, kind: LinkKind) -> LinkHolder:
+    """The vault holding a valid link of ``kind``; :class:`LinkProblem` 404 or 410 otherwise."""
+    problem = LinkProblem(404)
+    for slug, name in partners(hub):
+        with vaults.transaction(slug) as session:
+            try:
+                link = resolve(session, token, kind)
+            except LinkProblem as found:
+                if found.status == 410:
+                    problem = found
+                continue
+            return LinkHolder(slug, name, link.contact_id)
+    raise problem

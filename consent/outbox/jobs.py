@@ -1,0 +1,56 @@
+"""Background jobs of the stakeholder side: send every vault's due mail, forget dead links."""
+
+from __future__ import annotations
+
+import logging
+
+from concord import jobs
+from concord.partners.services import all_partners
+from consent.db import Vaults
+from consent.finder.services import forget_expired
+from consent.links.services import purge_expired
+from consent.outbox.services import send_due
+
+log = logging.getLogger("consent.outbox")
+
+
+def _context() -> tuple[Vaults, list[str]]:
+    hub = jobs.current_hub()
+    vaults = jobs.bound("vaults")
+    assert isinstance(vaults, Vaults)
+    with hub.transaction() as session:
+        slugs = [partner.slug for partner in all_partners(session)]
+    return vaults, slugs
+
+
+def send_outboxes() -> None:
+    """Send what is due in every partner's outbox."""
+    vaults, slugs = _context()
+    settings = jobs.current_hub().settings
+    for slug in slugs:
+        report = send_due(vaults, settings, slug)
+        if report.sent or report.retrying or report.failed or report.cancelled:
+            log.info(
+                "outbox %s: %d sent, %d to retry, %d failed, %d cancelled",
+                slug,
+                report.sent,
+                report.retrying,
+                report.failed,
+                report.cancelled,
+            )
+
+
+def forget_expired_links() -> None:
+    """Delete expired stakeholder links from every vault, and expired find-my-data codes."""
+    vaults, slugs = _context()
+    with jobs.current_hub().transaction() as session:
+        forget_expired(session)
+    for slug in slugs:
+        with vaults.transaction(slug) as session:
+            purge_expired(session)
+
+
+JOBS: list[tuple[str, str, int]] = [
+    ("outbox.send", "consent.outbox.jobs:send_outboxes", 15),
+    ("links.expire", "consent.outbox.jobs:forget_expired_links", 3600),
+]

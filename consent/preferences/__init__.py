@@ -1,0 +1,1 @@
+"""The stakeholder's preference centre, one-click unsubscribe and double opt-in."""

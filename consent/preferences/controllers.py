@@ -1,0 +1,311 @@
+"""The preference centre (/p/TOKEN) and one-click unsubscribe (/u/TOKEN): HTTP glue only.
+
+Both paths travel in emails and must stay stable. The preference centre's forms carry the
+double-submit CSRF token (no session is needed); /u/ is exempt from CSRF and the same-origin
+check because RFC 8058 mail clients post to it without cookies, and its opaque token is the
+authentication. A GET on /u/ only shows a button, so link scanners unsubscribe nobody.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Request, Response, get, post
+from litestar.datastructures import CacheControlHeader
+from litestar.di import NamedDependency
+from litestar.exceptions import HTTPException
+from litestar.params import FromPath, FromQuery
+from litestar.response import Template
+
+from concord.hub import Hub
+from concord.web.access import Access, access
+from concord.web.pages import FormBody, page, see_other
+from consent.contacts.models import Contact
+from consent.db import Vaults
+from consent.ledger.models import CollectionMethod
+from consent.links import services as links
+from consent.links.locate import LinkHolder, locate
+from consent.links.models import LinkKind
+from consent.preferences import services as preferences
+from consent.purposes.models import Channel, Purpose
+
+CENTRE = "consent/preferences/centre/page.html"
+CONFIRM = "consent/preferences/confirm/page.html"
+UNSUBSCRIBE = "consent/preferences/unsubscribe/page.html"
+MESSAGES = {
+    404: "We do not know this link. Please use the newest link from one of our emails, or "
+    "find your data at /my-data.",
+    410: "This link has expired or was used already. Every email we send carries a fresh "
+    "one; you can also find your data at /my-data.",
+}
+CANNOT_CONFIRM = (
+    "We cannot send you a confirmation email at the moment, so we cannot record this choice. "
+    "Please contact us directly."
+)
+DONE = {
+    "withdrawn": "Done: we will no longer write to you for that.",
+    "given": "Thank you: your choice is saved.",
+    "pending": "Almost done: we have sent you an email. Follow its link to confirm.",
+    "unchanged": "Nothing needed changing.",
+    "everything": "Done: you have withdrawn from everything we send.",
+    "profile": "Thank you: your details are corrected.",
+    "confirmed": "Confirmed: thank you.",
+}
+
+
+def _link_error(problem: links.LinkProblem) -> HTTPException:
+    return HTTPException(status_code=problem.status, detail=MESSAGES[problem.status])
+
+
+def _holder(hub: Hub, vaults: Vaults, token: str, kind: LinkKind) -> LinkHolder:
+    try:
+        return locate(hub, vaults, token, kind)
+    except links.LinkProblem as problem:
+        raise _link_error(problem) from None
+
+
+def _evidence(request: Request[Any, Any, Any], token: str) -> preferences.Evidence:
+    return preferences.Evidence(
+        token=token,
+        client_address=request.client.host if request.client else "",
+        user_agent=request.headers.get("user-agent", ""),
+    )
+
+
+class PreferenceCentreController(Controller):
+    """A stakeholder's choices with one partner, reached from any of its messages."""
+
+    path = "/p/{token:str}"
+    opt = access(Access.PUBLIC)
+    include_in_schema = False
+    # Pages about a person: kept out of shared caches and the back-forward store.
+    cache_control = CacheControlHeader(no_store=True)
+
+    @get("/", sync_to_thread=True)
+    def centre(
+        self,
+        request: Request[Any, Any, Any],
+        hub: NamedDependency[Hub],
+        vaults: NamedDependency[Vaults],
+        token: FromPath[str],
+        done: FromQuery[str | None] = None,
+    ) -> Template:
+        holder = _holder(hub, vaults, token, LinkKind.PREFERENCES)
+        with vaults.transaction(holder.partner_slug) as session:
+            contact = session.get_one(Contact, holder.contact_id)
+            choices = preferences.choices(session, contact.id)
+            context: dict[str, Any] = {
+                "token": token,
+                "done": DONE.get(done or ""),
+                "partner_name": holder.partner_name,
+                "contact": {
+                    "given_name": contact.given_name,
+                    "family_name": contact.family_name,
+                    "organisation": contact.organisation,
+                },
+                "choices": [
+                    {
+                        "purpose_id": c.purpose.id,
+                        "name": c.purpose.name,
+                        "description": c.purpose.description,
+                        "notice": c.purpose.current_notice.text if c.purpose.current_notice else "",
+                        "channel": c.channel.value,
+                        "on": c.on,
+                        "pending": c.pending,
+                    }
+                    for c in choices
+                ],
+            }
+        return page(request, CENTRE, context)
+
+    @post("/consent", sync_to_thread=True)
+    def change(
+        self,
+        request: Request[Any, Any, Any],
+        hub: NamedDependency[Hub],
+        vaults: NamedDependency[Vaults],
+        token: FromPath[str],
+        data: FormBody,
+    ) -> Response[Any]:
+        holder = _holder(hub, vaults, token, LinkKind.PREFERENCES)
+        evidence = _evidence(request, token)
+        try:
+            purpose_id = int(data.get("purpose", ""))
+            channel = Channel(data.get("channel", ""))
+        except ValueError:
+            raise HTTPException(status_code=400, detail="Choose one of the options.") from None
+        choice = data.get("choice")
+        with vaults.transaction(holder.partner_slug) as session:
+            purpose = session.get(Purpose, purpose_id)
+            if (
+                purpose is None
+                or channel not in purpose.channel_list
+                or choice
+                not in (
+                    "give",
+                    "withdraw",
+                )
+            ):
+                raise HTTPException(status_code=400, detail="Choose one of the options.")
+            if choice == "withdraw":
+                changed = preferences.withdraw(
+                    session,
+                    holder.contact_id,
+                    purpose,
+                    channel,
+                    method=CollectionMethod.PREFERENCE_CENTRE,
+                    evidence=evidence,
+                )
+                outcome = "withdrawn" if changed else "unchanged"
+            else:
+                try:
+                    state = preferences.give(
+                        session,
+                        request.app.state.settings,
+                        partner_slug=holder.partner_slug,
+                        partner_name=holder.partner_name,
+                        contact=session.get_one(Contact, holder.contact_id),
+                        purpose=purpose,
+                        channel=channel,
+                        evidence=evidence,
+                    )
+                except preferences.CannotConfirm:
+                    raise HTTPException(status_code=409, detail=CANNOT_CONFIRM) from None
+                outcome = state.value if state else "unchanged"
+        return see_other(f"/p/{token}?done={outcome}")
+
+    @post("/withdraw-all", sync_to_thread=True)
+    def withdraw_all(
+        self,
+        request: Request[Any, Any, Any],
+        hub: NamedDependency[Hub],
+        vaults: NamedDependency[Vaults],
+        token: FromPath[str],
+    ) -> Response[Any]:
+        holder = _holder(hub, vaults, token, LinkKind.PREFERENCES)
+        with vaults.transaction(holder.partner_slug) as session:
+            preferences.withdraw_everything(
+                session,
+                holder.contact_id,
+                method=CollectionMethod.PREFERENCE_CENTRE,
+                evidence=_evidence(request, token),
+            )
+        return see_other(f"/p/{token}?done=everything")
+
+    @post("/profile", sync_to_thread=True)
+    def profile(
+        self,
+        hub: NamedDependency[Hub],
+        vaults: NamedDependency[Vaults],
+        token: FromPath[str],
+        data: FormBody,
+    ) -> Response[Any]:
+        holder = _holder(hub, vaults, token, LinkKind.PREFERENCES)
+        with vaults.transaction(holder.partner_slug) as session:
+            changed = preferences.correct_profile(
+                session, session.get_one(Contact, holder.contact_id), data
+            )
+        return see_other(f"/p/{token}?done={'profile' if changed else 'unchanged'}")
+
+    @get("/confirm/{confirm_token:str}", sync_to_thread=True)
+    def confirm_form(
+        self,
+        request: Request[Any, Any, Any],
+        hub: NamedDependency[Hub],
+        vaults: NamedDependency[Vaults],
+        token: FromPath[str],
+        confirm_token: FromPath[str],
+    ) -> Template:
+        holder, purpose_name = self._confirmation(hub, vaults, token, confirm_token)
+        context = {
+            "token": token,
+            "confirm_token": confirm_token,
+            "partner_name": holder.partner_name,
+            "purpose_name": purpose_name,
+        }
+        return page(request, CONFIRM, context)
+
+    @post("/confirm/{confirm_token:str}", sync_to_thread=True)
+    def confirm(
+        self,
+        request: Request[Any, Any, Any],
+        hub: NamedDependency[Hub],
+        vaults: NamedDependency[Vaults],
+        token: FromPath[str],
+        confirm_token: FromPath[str],
+    ) -> Response[Any]:
+        holder, _ = self._confirmation(hub, vaults, token, confirm_token)
+        with vaults.transaction(holder.partner_slug) as session:
+            link = links.resolve(session, confirm_token, LinkKind.CONFIRM)
+            confirmed = preferences.confirm(session, link, evidence=_evidence(request, token))
+        return see_other(f"/p/{token}?done={'confirmed' if confirmed else 'unchanged'}")
+
+    def _confirmation(
+        self, hub: Hub, vaults: Vaults, token: str, confirm_token: str
+    ) -> tuple[LinkHolder, str]:
+        holder = _holder(hub, vaults, token, LinkKind.PREFERENCES)
+        with vaults.transaction(holder.partner_slug) as session:
+            try:
+                link = links.resolve(session, confirm_token, LinkKind.CONFIRM)
+            except links.LinkProblem as problem:
+                raise _link_error(problem) from None
+            if link.contact_id != holder.contact_id or link.purpose_id is None:
+                raise _link_error(links.LinkProblem(404))
+            return holder, session.get_one(Purpose, link.purpose_id).name
+
+
+class UnsubscribeController(Controller):
+    """One-click unsubscribe from one purpose and channel (RFC 8058)."""
+
+    path = "/u/{token:str}"
+    opt = access(Access.PUBLIC)
+    include_in_schema = False
+    # Pages about a person: kept out of shared caches and the back-forward store.
+    cache_control = CacheControlHeader(no_store=True)
+
+    @get("/", sync_to_thread=True)
+    def ask(
+        self,
+        request: Request[Any, Any, Any],
+        hub: NamedDependency[Hub],
+        vaults: NamedDependency[Vaults],
+        token: FromPath[str],
+    ) -> Template:
+        return self._page(request, hub, vaults, token, done=False)
+
+    @post("/", sync_to_thread=True, status_code=200)
+    def unsubscribe(
+        self,
+        request: Request[Any, Any, Any],
+        hub: NamedDependency[Hub],
+        vaults: NamedDependency[Vaults],
+        token: FromPath[str],
+    ) -> Template:
+        holder = _holder(hub, vaults, token, LinkKind.UNSUBSCRIBE)
+        with vaults.transaction(holder.partner_slug) as session:
+            preferences.unsubscribe(session, token, evidence=_evidence(request, token))
+        return self._page(request, hub, vaults, token, done=True)
+
+    def _page(
+        self,
+        request: Request[Any, Any, Any],
+        hub: Hub,
+        vaults: Vaults,
+        token: str,
+        *,
+        done: bool,
+    ) -> Template:
+        holder = _holder(hub, vaults, token, LinkKind.UNSUBSCRIBE)
+        with vaults.transaction(holder.partner_slug) as session:
+            link = links.resolve(session, token, LinkKind.UNSUBSCRIBE)
+            assert link.purpose_id is not None and link.channel is not None
+            purpose_name = session.get_one(Purpose, link.purpose_id).name
+            channel = link.channel.value
+        context = {
+            "token": token,
+            "partner_name": holder.partner_name,
+            "purpose_name": purpose_name,
+            "channel": channel,
+            "done": done,
+        }
+        return page(request, UNSUBSCRIBE, context)
