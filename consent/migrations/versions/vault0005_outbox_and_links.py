@@ -1,7 +1,7 @@
 """vault: the outbox and stakeholder links
 
 Revision ID: vault0005
-Revises: vault0003
+Revises: vault0004
 Create Date: 2026-11-25 10:40:00.000000
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import concord.db
 
 revision: str = "vault0005"
-down_revision: str | None = "vault0003"
+down_revision: str | None = "vault0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
