@@ -6,6 +6,7 @@ from consent.importing.models import ImportBatch, RejectedRow
 from consent.ledger.models import ConsentEvent, CurrentConsent
 from consent.overlap.models import OverlapFlag, RoundPseudonym
 from consent.purposes.models import Notice, Purpose
+from consent.rights.models import RequestExtension, RightsRequest
 from consent.suppression.models import Suppression
 from consent.vault_info import VaultInfo
 
@@ -22,6 +23,8 @@ __all__ = [
     "OverlapFlag",
     "Purpose",
     "RejectedRow",
+    "RequestExtension",
+    "RightsRequest",
     "RoundPseudonym",
     "Suppression",
     "VaultBase",

@@ -17,6 +17,8 @@ from concord.settings import Settings
 from consent.contacts.models import CategoryMapping, Contact, Identifier
 from consent.db import Vaults
 from consent.overlap.models import OverlapFlag, RoundPseudonym
+from consent.rights import requests as rights_requests
+from consent.rights.requests import RequestCounts
 from consent.tokens import TOKEN_BYTES, round_key, token
 
 PSEUDONYM_BYTES = 16
@@ -24,11 +26,13 @@ PSEUDONYM_BYTES = 16
 __all__ = [
     "PSEUDONYM_BYTES",
     "TOKEN_BYTES",
+    "RequestCounts",
     "RoundRecord",
     "VaultSubmission",
     "Vaults",
     "apply_overlap_flags",
     "forget_round",
+    "open_request_counts",
     "round_submission",
 ]
 
@@ -201,3 +205,13 @@ def forget_round(vaults: Vaults, partner_slug: str, round_id: str | None = None)
         if round_id is not None:
             query = query.where(RoundPseudonym.round_id == round_id)
         session.execute(query)
+
+
+def open_request_counts(vaults: Vaults, partner_slug: str) -> RequestCounts:
+    """How many data-subject requests the partner has open, and how many are overdue.
+
+    Counts only, for the secretariat's dashboard: the partnership sees that requests are
+    answered in time, never whose they are.
+    """
+    with vaults.transaction(partner_slug) as session:
+        return rights_requests.counts(session)
