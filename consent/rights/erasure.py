@@ -176,15 +176,16 @@ def _erase_chunk(
     if key is not None and identifiers:
         # A phone number other contacts also carry (a switchboard) is theirs too: suppressing
         # it would turn their rows away at the next import.
-        shared = set(
-            session.execute(
+        shared = {
+            (kind, value)
+            for kind, value in session.execute(
                 select(Identifier.kind, Identifier.value).where(
                     Identifier.kind == IdentifierKind.PHONE.value,
                     Identifier.value.in_([v for k, v in identifiers if k == "phone"]),
                     Identifier.contact_id.not_in(contact_ids),
                 )
-            ).tuples()
-        )
+            )
+        }
         own = [pair for pair in identifiers if pair not in shared]
         suppress(session, key, own, reason=reason)
         erased.suppressed = len(own)
