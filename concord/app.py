@@ -49,6 +49,7 @@ from consent.db import Vaults
 from consent.importing.controllers import import_controllers
 from consent.overview.controllers import VaultOverviewController
 from consent.purposes.controllers import PurposesController
+from consent.retention.controllers import RetentionController
 from consent.rights.controllers import ContactRightsController, RightsRequestsController
 from outreach.matching.controllers import MatchingController
 
@@ -99,6 +100,7 @@ def create_app(
             SharedCategoriesController,
             RightsRequestsController,
             ContactRightsController,
+            RetentionController,
             health,
             create_static_files_router("/static", directories=[STATIC], opt=public),
             create_static_files_router(
