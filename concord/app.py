@@ -48,6 +48,7 @@ from consent.contacts.controllers import ContactsApiController, ContactsControll
 from consent.db import Vaults
 from consent.importing.controllers import import_controllers
 from consent.overview.controllers import VaultOverviewController
+from consent.processing_records.controllers import ProcessingRecordsController
 from consent.purposes.controllers import PurposesController
 from consent.retention.controllers import RetentionController
 from consent.rights.controllers import ContactRightsController, RightsRequestsController
@@ -101,6 +102,7 @@ def create_app(
             RightsRequestsController,
             ContactRightsController,
             RetentionController,
+            ProcessingRecordsController,
             health,
             create_static_files_router("/static", directories=[STATIC], opt=public),
             create_static_files_router(
