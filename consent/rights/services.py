@@ -12,7 +12,7 @@ from consent.ledger.models import CollectionMethod
 from consent.rights.erasure import Erased, erase
 from consent.rights.models import RequestKind, RequestStatus, RightsRequest
 from consent.rights.objection import object_to_direct_marketing
-from consent.rights.requests import close
+from consent.rights.requests import close, requests_of
 from consent.rights.restriction import set_restricted
 from consent.suppression.services import SuppressionKey
 
@@ -59,6 +59,16 @@ def carry_out(
         )
         outcome = f"identifiers suppressed; {withdrawn} direct-marketing consents withdrawn"
     elif request.kind is RequestKind.ERASURE:
+        # The person's other open requests cannot be answered once they are gone.
+        for other in requests_of(session, contact.id):
+            if other.id != request.id and other.is_open:
+                close(
+                    session,
+                    other,
+                    status=RequestStatus.DONE,
+                    handled_by=handled_by,
+                    outcome=f"answered by erasure (request #{request.id})",
+                )
         erased = erase(session, [contact.id], key=key)
         outcome = "erased: " + erased.summary()
     elif request.kind is RequestKind.RECTIFICATION:

@@ -148,6 +148,9 @@ def test_erasure_leaves_no_trace_in_the_vault_file(
             actor="user:1",
             note=f"letter signed {GIVEN} {FAMILY}",
         ).id
+        pending_access = tracking.receive_request(
+            session, contact_id=person, kind="access", verified_by="verified_email_code", actor="x"
+        ).id
         ledger_entries = session.scalar(
             select(func.count()).select_from(ConsentEvent).where(ConsentEvent.contact_id == person)
         )
@@ -186,6 +189,9 @@ def test_erasure_leaves_no_trace_in_the_vault_file(
         assert request.status is RequestStatus.DONE
         assert request.contact_id is None and request.verification_note == ""
         assert "contacts=1" in request.outcome
+        access = session.get_one(RightsRequest, pending_access)
+        assert access.status is RequestStatus.DONE and access.contact_id is None
+        assert access.outcome == f"answered by erasure (request #{request_id})"
         assert {r.row for r in session.scalars(select(RejectedRow))} == {"{}"}
         key = SuppressionKey(world.settings, PARTNER_A)
         assert suppressed(session, key, [("email", EMAIL)])
