@@ -24,6 +24,7 @@ from concord.hub import Hub
 from concord.web.access import Access, access
 from concord.web.pages import FormBody, page, see_other, viewer_of
 from consent.contacts.models import Contact
+from consent.contacts.profile import staff_names
 from consent.db import Vaults
 from consent.rights import requests as tracking
 from consent.rights.models import RequestKind, RequestStatus, RightsRequest, Verification
@@ -110,16 +111,18 @@ class RightsRequestsController(Controller):
     def request_page(
         self,
         request: Request[Any, Any, Any],
+        hub: NamedDependency[Hub],
         vaults: NamedDependency[Vaults],
         partner: FromPath[str],
         request_id: FromPath[int],
     ) -> Template:
-        return self._page(request, vaults, partner, request_id, {}, {})
+        return self._page(request, hub, vaults, partner, request_id, {}, {})
 
     @post("/{request_id:int}/start", sync_to_thread=True)
     def start(
         self,
         request: Request[Any, Any, Any],
+        hub: NamedDependency[Hub],
         vaults: NamedDependency[Vaults],
         partner: FromPath[str],
         request_id: FromPath[int],
@@ -128,7 +131,7 @@ class RightsRequestsController(Controller):
             with vaults.transaction(partner) as session:
                 tracking.start(session, _request_or_404(session, request_id))
         except InvalidInput as error:
-            return self._page(request, vaults, partner, request_id, error.errors, {}, 400)
+            return self._page(request, hub, vaults, partner, request_id, error.errors, {}, 400)
         return see_other(f"/partners/{partner}/requests/{request_id}")
 
     @post("/{request_id:int}/extend", sync_to_thread=True)
@@ -154,7 +157,7 @@ class RightsRequestsController(Controller):
                 )
                 kind = found.kind.value
         except InvalidInput as error:
-            return self._page(request, vaults, partner, request_id, error.errors, data, 400)
+            return self._page(request, hub, vaults, partner, request_id, error.errors, data, 400)
         _audit(
             hub,
             request,
@@ -191,7 +194,7 @@ class RightsRequestsController(Controller):
                     actor=viewer.actor,
                 )
         except InvalidInput as error:
-            return self._page(request, vaults, partner, request_id, error.errors, data, 400)
+            return self._page(request, hub, vaults, partner, request_id, error.errors, data, 400)
         if done.erased is not None:
             vaults.scrub(partner)
             detail = f"request={request_id} kind={kind.value} {done.erased.summary()}"
@@ -222,13 +225,14 @@ class RightsRequestsController(Controller):
                 )
                 kind = found.kind.value
         except InvalidInput as error:
-            return self._page(request, vaults, partner, request_id, error.errors, data, 400)
+            return self._page(request, hub, vaults, partner, request_id, error.errors, data, 400)
         _audit(hub, request, partner, "rights.refuse", f"request={request_id} kind={kind}")
         return see_other(f"/partners/{partner}/requests/{request_id}?refused=1")
 
     def _page(
         self,
         request: Request[Any, Any, Any],
+        hub: Hub,
         vaults: Vaults,
         partner: str,
         request_id: int,
@@ -241,9 +245,15 @@ class RightsRequestsController(Controller):
             contact = session.get(Contact, found.contact_id) if found.contact_id else None
             name = contact.display_name if contact else None
             latest = tracking.latest_due(found)
+        actors = {found.received_by, *(e.actor for e in found.extensions)}
+        if found.handled_by is not None:
+            actors.add(f"user:{found.handled_by}")
+        with hub.transaction() as hub_session:
+            staff = staff_names(hub_session, actors)
         context = {
             "partner": partner,
             "item": found,
+            "staff": staff,
             "contact_name": name,
             "latest_due": latest,
             "now": utcnow(),

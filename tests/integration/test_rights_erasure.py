@@ -177,6 +177,7 @@ def test_erasure_leaves_no_trace_in_the_vault_file(
         assert all(
             e.contact_id is None and e.evidence == "{}" and e.source == "" for e in tombstones
         )
+        assert {e.actor for e in tombstones} == {"user:7", "erased"}  # the importer, the person
         assert (
             session.scalar(
                 select(func.count())

@@ -218,6 +218,8 @@ def test_the_request_page_extends_refuses_and_completes(world: World, as_user: C
         assert request.status is RequestStatus.DONE
         assert request.handled_by == world.users["admin_a"]
         assert request.done_at is not None
+    closed = soup(admin.get(url).text).select_one("dl.facts")
+    assert closed is not None and "by Admin A" in closed.get_text()
     # Completing twice is refused, not repeated.
     assert post_form(admin, f"{url}/complete", {}).status_code == 400
     with world.hub.transaction() as session:
