@@ -148,6 +148,7 @@ class RightsRequestsController(Controller):
         try:
             with vaults.transaction(partner) as session:
                 found = _request_or_404(session, request_id)
+                before = len(found.extensions)
                 tracking.extend(
                     session,
                     found,
@@ -155,16 +156,12 @@ class RightsRequestsController(Controller):
                     reason=data.get("reason", ""),
                     actor=viewer_of(request).actor,
                 )
-                kind = found.kind.value
+                kind, extended = found.kind.value, len(found.extensions) > before
         except InvalidInput as error:
             return self._page(request, hub, vaults, partner, request_id, error.errors, data, 400)
-        _audit(
-            hub,
-            request,
-            partner,
-            "rights.extend",
-            f"request={request_id} kind={kind} months={months}",
-        )
+        if extended:
+            detail = f"request={request_id} kind={kind} months={months}"
+            _audit(hub, request, partner, "rights.extend", detail)
         return see_other(f"/partners/{partner}/requests/{request_id}?extended=1")
 
     @post("/{request_id:int}/complete", sync_to_thread=True)
@@ -181,6 +178,8 @@ class RightsRequestsController(Controller):
         try:
             with vaults.transaction(partner) as session:
                 found = _request_or_404(session, request_id)
+                if found.status is RequestStatus.DONE:  # sent twice: done by the first
+                    return see_other(f"/partners/{partner}/requests/{request_id}?done=1")
                 if found.kind is RequestKind.ERASURE and data.get("confirm") != "erase":
                     raise InvalidInput.one(
                         "confirm", "Tick the box to confirm: erasure cannot be undone."
@@ -216,6 +215,8 @@ class RightsRequestsController(Controller):
         try:
             with vaults.transaction(partner) as session:
                 found = _request_or_404(session, request_id)
+                if found.status is RequestStatus.REFUSED:  # sent twice: refused by the first
+                    return see_other(f"/partners/{partner}/requests/{request_id}?refused=1")
                 tracking.close(
                     session,
                     found,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import calendar
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -31,6 +31,8 @@ MONTHS_TO_ANSWER = 1
 # Art. 12(3): "extended by two further months where necessary".
 MAX_FURTHER_MONTHS = 2
 MAX_NOTE = 1000
+# A second identical extension within this time is taken for a double submit.
+RESUBMIT_WINDOW = timedelta(minutes=10)
 
 
 class UnknownContact(LookupError):
@@ -174,8 +176,21 @@ def start(session: Session, request: RightsRequest) -> None:
 def extend(
     session: Session, request: RightsRequest, *, months: int, reason: str, actor: str
 ) -> RequestExtension:
-    """Move the due date on by whole months, with the reason the person will be told."""
+    """Move the due date on by whole months, with the reason the person will be told.
+
+    The same extension sent twice by the same person within minutes (a double click) is
+    taken once.
+    """
     _still_open(request)
+    if request.extensions:
+        last = request.extensions[-1]
+        if (
+            last.actor == actor
+            and last.reason == reason.strip()
+            and last.new_due_at == add_months(last.previous_due_at, months)
+            and last.at >= utcnow() - RESUBMIT_WINDOW
+        ):
+            return last
     errors: dict[str, str] = {}
     reason = reason.strip()
     if not reason:

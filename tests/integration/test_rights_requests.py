@@ -206,8 +206,9 @@ def test_the_request_page_extends_refuses_and_completes(world: World, as_user: C
     assert bad.status_code == 400
     shown = soup(bad.text)
     assert shown.select_one("#e-months") is not None and shown.select_one("#e-reason") is not None
-    good = post_form(admin, f"{url}/extend", {"months": "2", "reason": "archive search"})
-    assert good.status_code == 200  # followed to the page
+    for _ in range(2):  # a double submit extends once
+        good = post_form(admin, f"{url}/extend", {"months": "2", "reason": "archive search"})
+        assert good.status_code == 200  # followed to the page
     assert "archive search" in soup(good.text).get_text()
 
     assert post_form(admin, f"{url}/refuse", {"refusal_reason": ""}).status_code == 400
@@ -220,8 +221,10 @@ def test_the_request_page_extends_refuses_and_completes(world: World, as_user: C
         assert request.done_at is not None
     closed = soup(admin.get(url).text).select_one("dl.facts")
     assert closed is not None and "by Admin A" in closed.get_text()
-    # Completing twice is refused, not repeated.
-    assert post_form(admin, f"{url}/complete", {}).status_code == 400
+    # Completing twice (a double click) is done once; refusing a done request is refused.
+    again = post_form(admin, f"{url}/complete", {}, follow_redirects=False)
+    assert again.status_code == 303
+    assert post_form(admin, f"{url}/refuse", {"refusal_reason": "late"}).status_code == 400
     with world.hub.transaction() as session:
         details = [
             (e.action, e.detail)
@@ -229,3 +232,7 @@ def test_the_request_page_extends_refuses_and_completes(world: World, as_user: C
         ]
     assert ("rights.extend", f"request={request_id} kind=access months=2") in details
     assert ("rights.complete", f"request={request_id} kind=access") in details
+    assert [a for a, _ in details].count("rights.complete") == 1
+    assert [a for a, _ in details].count("rights.extend") == 1
+    with world.vaults.transaction(PARTNER_A) as session:
+        assert len(session.get_one(RightsRequest, request_id).extensions) == 1
