@@ -299,6 +299,7 @@ class ContactRightsController(Controller):
                 raise InvalidInput.one("verified_by", "Say how you checked who the person is.")
             with vaults.transaction(partner) as session:
                 _contact_or_404(session, contact_id)
+                known = {r.id for r in tracking.requests_of(session, contact_id)}
                 logged = tracking.receive_request(
                     session,
                     contact_id=contact_id,
@@ -310,7 +311,8 @@ class ContactRightsController(Controller):
                 request_id, kind = logged.id, logged.kind.value
         except InvalidInput as error:
             return self._form(request, vaults, partner, contact_id, error.errors, data, 400)
-        _audit(hub, request, partner, "rights.receive", f"request={request_id} kind={kind}")
+        if request_id not in known:  # not a second sending of the same request
+            _audit(hub, request, partner, "rights.receive", f"request={request_id} kind={kind}")
         if viewer.role is Role.PARTNER_ADMIN:
             return see_other(f"/partners/{partner}/requests/{request_id}")
         return see_other(f"/partners/{partner}/contacts/{contact_id}?requested=1#rights")

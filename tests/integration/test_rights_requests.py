@@ -164,6 +164,11 @@ def test_staff_log_a_request_from_the_contact_page_once(world: World, as_user: C
         assert logged.kind is RequestKind.ERASURE
         assert logged.verified_by is Verification.STAFF_BY_LETTER
         assert logged.received_by == f"user:{world.users['comms_a']}"
+    with world.hub.transaction() as session:
+        received = session.scalars(
+            select(AuditEntry.detail).where(AuditEntry.action == "rights.receive")
+        ).all()
+    assert received == [f"request={logged.id} kind=erasure"]
     contact_page = soup(comms.get(f"/partners/{PARTNER_A}/contacts/{person}").text)
     listed = contact_page.select_one("#rights .contact-requests")
     assert listed is not None and "erasure" in listed.get_text()
