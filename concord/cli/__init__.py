@@ -241,8 +241,10 @@ def audit_verify(data_dir: Path | None) -> None:
 
 def _register_package_commands() -> None:
     from concord.cli.matching import match
+    from concord.cli.retention import retention
 
     main.add_command(match)
+    main.add_command(retention)
 
 
 _register_package_commands()
