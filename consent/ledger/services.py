@@ -100,13 +100,18 @@ def derive_current(session: Session) -> dict[tuple[int, int, Channel], ConsentSt
 
 def tombstone(session: Session, contact_id: int) -> int:
     """Erasure: strip the contact's ledger entries of everything personal. Returns how many."""
-    session.execute(delete(CurrentConsent).where(CurrentConsent.contact_id == contact_id))
+    return tombstone_all(session, [contact_id])
+
+
+def tombstone_all(session: Session, contact_ids: Sequence[int]) -> int:
+    """:func:`tombstone` for many contacts in one statement (retention erases thousands)."""
+    session.execute(delete(CurrentConsent).where(CurrentConsent.contact_id.in_(contact_ids)))
     # Staff accounts and system actors are named by id; any other actor (a self-service path
     # might name the person) is dropped with the rest.
     by_account = or_(*(ConsentEvent.actor.startswith(prefix) for prefix in ACCOUNT_ACTORS))
     result = session.execute(
         update(ConsentEvent)
-        .where(ConsentEvent.contact_id == contact_id)
+        .where(ConsentEvent.contact_id.in_(contact_ids))
         .values(
             contact_id=None,
             evidence="{}",

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from concord.audit import chain
 from concord.hub import Hub
 from consent.db import Vaults
-from consent.retention.services import RetentionPlan, anonymise, plan
+from consent.retention.services import RetentionPlan, anonymise, forget_old_reports, plan
 
 
 @dataclass(frozen=True)
@@ -26,7 +26,8 @@ def run_retention(hub: Hub, vaults: Vaults, partner_slug: str, *, actor: str) ->
     with vaults.transaction(partner_slug) as session:
         due = plan(session, inactive_months=inactive_months)
         erased = anonymise(session, due.contact_ids)
-    if erased.contacts:
+        reports = forget_old_reports(session, inactive_months=inactive_months)
+    if erased.contacts or reports:
         vaults.scrub(partner_slug)
     with hub.transaction() as session:
         chain.record(
@@ -34,6 +35,9 @@ def run_retention(hub: Hub, vaults: Vaults, partner_slug: str, *, actor: str) ->
             actor=actor,
             action="retention.anonymise",
             object_ref=f"partner:{partner_slug}",
-            detail=f"{due.summary()} anonymised={erased.contacts} rows={erased.total_rows}",
+            detail=(
+                f"{due.summary()} anonymised={erased.contacts} rows={erased.total_rows} "
+                f"report_rows={reports}"
+            ),
         )
     return RetentionRun(due, erased.contacts)

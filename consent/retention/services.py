@@ -25,11 +25,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from concord.db import utcnow
 from consent.contacts.models import Contact, ContactChange
+from consent.importing.models import ImportBatch, RejectedRow
 from consent.ledger.models import ConsentEvent, CurrentConsent
 from consent.purposes.models import Purpose
 from consent.rights.erasure import Erased, erase
@@ -141,4 +142,22 @@ def plan(session: Session, *, inactive_months: int, now: datetime | None = None)
 
 def anonymise(session: Session, contact_ids: list[int]) -> Erased:
     """Erase the contacts without suppressing them (see the module docstring)."""
-    return erase(session, contact_ids, key=None)
+    return erase(session, contact_ids, key=None, scrub_reports=False)
+
+
+def forget_old_reports(
+    session: Session, *, inactive_months: int, now: datetime | None = None
+) -> int:
+    """Blank the rejected rows of imports older than the inactivity period; returns how many.
+
+    A rejected row keeps the cells as read so that staff can fix and re-import them; after the
+    inactivity period nobody will, and the cells may name people the vault no longer holds.
+    """
+    before = add_months(now or utcnow(), -inactive_months)
+    old_batches = select(ImportBatch.id).where(ImportBatch.created_at < before)
+    result = session.execute(
+        update(RejectedRow)
+        .where(RejectedRow.batch_id.in_(old_batches), RejectedRow.row != "{}")
+        .values(row="{}")
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]

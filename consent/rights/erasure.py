@@ -158,7 +158,11 @@ def _scrub_rejected_rows(
 
 
 def _erase_chunk(
-    session: Session, contact_ids: Sequence[int], key: SuppressionKey | None, reason: str
+    session: Session,
+    contact_ids: Sequence[int],
+    key: SuppressionKey | None,
+    reason: str,
+    scrub_reports: bool,
 ) -> Erased:
     erased = Erased()
     identifiers = [
@@ -189,9 +193,9 @@ def _erase_chunk(
         own = [pair for pair in identifiers if pair not in shared]
         suppress(session, key, own, reason=reason)
         erased.suppressed = len(own)
-    for contact_id in contact_ids:
-        erased.ledger_tombstones += ledger.tombstone(session, contact_id)
-    erased.rows[RejectedRow.__tablename__] += _scrub_rejected_rows(session, identifiers, names)
+    erased.ledger_tombstones = ledger.tombstone_all(session, contact_ids)
+    if scrub_reports:
+        erased.rows[RejectedRow.__tablename__] += _scrub_rejected_rows(session, identifiers, names)
     # Tables that name a contact without a foreign key (the foreign-key ones are reached from
     # the contacts table below).
     for table, column in person_tables():
@@ -215,16 +219,20 @@ def erase(
     *,
     key: SuppressionKey | None,
     reason: str = "erased",
+    scrub_reports: bool = True,
 ) -> Erased:
     """Remove the contacts and everything about them; suppress their identifiers if ``key``.
 
     Erasure on request keeps the suppression hash of each identifier, so the person is never
     imported again; anonymisation at the end of retention passes ``key=None`` (see
-    :mod:`consent.retention.services`). Runs in the caller's transaction.
+    :mod:`consent.retention.services`). ``scrub_reports`` searches the import reports for the
+    people's cells: a scan of every rejected row, fine for one person, too slow for thousands
+    (retention clears old reports by age instead). Runs in the caller's transaction.
     """
     erased = Erased()
     for start in range(0, len(contact_ids), CHUNK):
-        erased.add(_erase_chunk(session, contact_ids[start : start + CHUNK], key, reason))
+        chunk = contact_ids[start : start + CHUNK]
+        erased.add(_erase_chunk(session, chunk, key, reason, scrub_reports))
     # Objects the session loaded for these contacts describe rows that are gone.
     session.expire_all()
     return erased

@@ -15,8 +15,10 @@ from concord.audit.models import AuditEntry
 from concord.db import utcnow
 from consent.contacts.models import Contact, ContactChange
 from consent.contacts.services import CleanContact, ContactInput, clean, save
+from consent.importing.models import ImportBatch, RejectedRow
 from consent.ledger import services as ledger
 from consent.ledger.models import CollectionMethod, ConsentEvent, ConsentState
+from consent.purposes.models import LegalBasis
 from consent.purposes.services import by_code
 from consent.retention.jobs import JOBS, anonymise_past_retention
 from consent.retention.services import Reason, plan
@@ -119,6 +121,19 @@ def test_the_plan_names_who_is_due_and_why(world: World) -> None:
 
 def test_the_preview_page_counts_and_runs_on_confirmation(world: World, as_user: Client) -> None:
     people = cast(world)
+    with world.vaults.transaction(PARTNER_A) as session:
+        for age, name in ((timedelta(days=800), "old.csv"), (timedelta(days=5), "new.csv")):
+            batch = ImportBatch(
+                file_name=name,
+                file_sha256=name * 4,
+                lawful_basis=LegalBasis.LEGITIMATE_INTEREST,
+                source="fair",
+                operator="user:1",
+                created_at=utcnow() - age,
+            )
+            session.add(batch)
+            session.flush()
+            session.add(RejectedRow(batch_id=batch.id, line=2, reason="bad", row='{"a": "b"}'))
     admin = as_user("admin_a")
     page = BeautifulSoup(admin.get(PAGE).text, "html.parser")
     counts = {
@@ -156,8 +171,18 @@ def test_the_preview_page_counts_and_runs_on_confirmation(world: World, as_user:
             )
         )
     assert details[0] == (
-        "past_retention=1 inactive=1 kept_restricted=1 kept_open_request=1 anonymised=2 rows=4"
+        "past_retention=1 inactive=1 kept_restricted=1 kept_open_request=1 anonymised=2 rows=4 "
+        "report_rows=1"
     )
+    with world.vaults.transaction(PARTNER_A) as session:
+        reports = dict(
+            session.execute(
+                select(ImportBatch.file_name, RejectedRow.row).join(
+                    RejectedRow, RejectedRow.batch_id == ImportBatch.id
+                )
+            ).all()
+        )
+    assert reports == {"old.csv": "{}", "new.csv": '{"a": "b"}'}
     assert all("example" not in d for d in details)
     assert as_user("comms_a").get(PAGE).status_code == 403
 
