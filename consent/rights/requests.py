@@ -225,11 +225,15 @@ def close(
     request: RightsRequest,
     *,
     status: RequestStatus,
-    handled_by: int,
+    handled_by: int | None,
     outcome: str = "",
     refusal_reason: str = "",
 ) -> None:
-    """Close a request as done or refused (a refusal needs its reason)."""
+    """Close a request as done or refused (a refusal needs its reason).
+
+    ``handled_by`` is the staff account that closed it; None when the person's own action
+    completed it (an objection in the preference centre takes effect at once).
+    """
     _still_open(request)
     if status is RequestStatus.REFUSED:
         refusal_reason = refusal_reason.strip()

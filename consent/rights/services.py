@@ -10,9 +10,9 @@ from concord.errors import InvalidInput
 from consent.contacts.models import Contact
 from consent.ledger.models import CollectionMethod
 from consent.rights.erasure import Erased, erase
-from consent.rights.models import RequestKind, RequestStatus, RightsRequest
+from consent.rights.models import RequestKind, RequestStatus, RightsRequest, Verification
 from consent.rights.objection import object_to_direct_marketing
-from consent.rights.requests import close, requests_of
+from consent.rights.requests import close, receive_request, requests_of
 from consent.rights.restriction import set_restricted
 from consent.suppression.services import SuppressionKey
 
@@ -35,7 +35,7 @@ def carry_out(
     request: RightsRequest,
     *,
     key: SuppressionKey,
-    handled_by: int,
+    handled_by: int | None,
     actor: str,
 ) -> CarriedOut:
     """Do what the request asks and mark it done, in the caller's transaction.
@@ -77,3 +77,27 @@ def carry_out(
         outcome = "copy of the data provided"
     close(session, request, status=RequestStatus.DONE, handled_by=handled_by, outcome=outcome)
     return CarriedOut(outcome, erased)
+
+
+def object_now(
+    session: Session,
+    *,
+    contact_id: int,
+    key: SuppressionKey,
+    verified_by: Verification | str,
+    actor: str,
+) -> RightsRequest:
+    """An objection to direct marketing, logged and applied at once (Art. 21(3) is absolute).
+
+    For the preference centre: the request is recorded as received and done in one step, with
+    no staff account as its handler. Raises what :func:`receive_request` raises.
+    """
+    request = receive_request(
+        session,
+        contact_id=contact_id,
+        kind=RequestKind.OBJECTION,
+        verified_by=verified_by,
+        actor=actor,
+    )
+    carry_out(session, request, key=key, handled_by=None, actor=actor)
+    return request

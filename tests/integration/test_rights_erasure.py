@@ -34,6 +34,7 @@ from consent.rights import requests as tracking
 from consent.rights.erasure import erase
 from consent.rights.models import RequestStatus, RightsRequest
 from consent.rights.restriction import is_sendable
+from consent.rights.services import object_now
 from consent.suppression.models import Suppression
 from consent.suppression.services import SuppressionKey, suppressed
 from tests.conftest import PARTNER_A, World, post_form
@@ -447,3 +448,22 @@ def test_the_copy_of_the_data_holds_everything_in_three_formats(
     assert len(details) == 3
     assert all(d.startswith("format=") and "Ada" not in d and "example" not in d for d in details)
     assert json.loads(document.text)["format"] == "concord-subject-data/1"
+
+
+def test_an_objection_in_the_preference_centre_takes_effect_at_once(world: World) -> None:
+    person = add_person(world)
+    give_consent(world, person, "dpv:DirectMarketing")
+    key = SuppressionKey(world.settings, PARTNER_A)
+    with world.vaults.transaction(PARTNER_A) as session:
+        request = object_now(
+            session,
+            contact_id=person,
+            key=key,
+            verified_by="preference_centre_link",
+            actor="stakeholder",
+        )
+        assert request.status is RequestStatus.DONE and request.handled_by is None
+        assert current_by_code(session, person)[("dpv:DirectMarketing", Channel.EMAIL)] is (
+            ConsentState.WITHDRAWN
+        )
+        assert suppressed(session, key, [("email", "mira@example.org")])
