@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -21,6 +22,7 @@ from concord.settings import Settings
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 log = logging.getLogger("consent.db")
+CHECKPOINT_ATTEMPTS = 5
 
 
 def _secure_delete(dbapi_connection: Any, _record: Any) -> None:
@@ -77,15 +79,19 @@ class Vaults:
         if engine.dialect.name != "sqlite":
             return
         # The raw connection runs in autocommit: a checkpoint cannot run inside a transaction.
-        connection = engine.raw_connection()
-        try:
-            cursor = connection.cursor()
-            busy, _, _ = cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
-            cursor.close()
-        finally:
-            connection.close()
-        if busy:
-            log.warning("vault %s: the log checkpoint was blocked by a reader", partner_slug)
+        # A reader in the middle of a transaction blocks it; such transactions are short here.
+        for attempt in range(CHECKPOINT_ATTEMPTS):
+            connection = engine.raw_connection()
+            try:
+                cursor = connection.cursor()
+                busy, _, _ = cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+                cursor.close()
+            finally:
+                connection.close()
+            if not busy:
+                return
+            time.sleep(0.2 * (attempt + 1))
+        log.warning("vault %s: the log checkpoint was blocked by a reader", partner_slug)
 
     def migrate(self, partner_slug: str) -> None:
         """Create the vault if needed and bring it to the newest schema."""
