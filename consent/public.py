@@ -141,7 +141,12 @@ def round_submission(
             # Core rows rather than ORM rows: a vault holds hundreds of thousands of contacts
             # and identifiers, and the ORM's per-row bookkeeping would double the read time.
             connection = session.connection()
-            categories = dict(connection.execute(select(Contact.id, Contact.category)).all())
+            # Restricted contacts may only be stored (GDPR Art. 18(2)), so no round sees them.
+            categories = dict(
+                connection.execute(
+                    select(Contact.id, Contact.category).where(Contact.restricted.is_(False))
+                ).all()
+            )
             tokens_of, shared_identifiers = _tokens_by_contact(connection, key, progress)
         # A vault uses a handful of own categories: map each once, not once per contact.
         shared_category = {

@@ -28,12 +28,13 @@ from consent.db import VaultBase
 from consent.importing.models import RejectedRow
 from consent.ledger import services as ledger
 from consent.ledger.models import CollectionMethod, ConsentEvent, ConsentState, CurrentConsent
+from consent.public import round_submission
 from consent.purposes.models import Channel, Purpose
 from consent.purposes.services import by_code
 from consent.rights import requests as tracking
 from consent.rights.erasure import erase
 from consent.rights.models import RequestStatus, RightsRequest
-from consent.rights.restriction import is_sendable
+from consent.rights.restriction import is_sendable, set_restricted
 from consent.rights.services import object_now
 from consent.suppression.models import Suppression
 from consent.suppression.services import SuppressionKey, suppressed
@@ -467,3 +468,16 @@ def test_an_objection_in_the_preference_centre_takes_effect_at_once(world: World
             ConsentState.WITHDRAWN
         )
         assert suppressed(session, key, [("email", "mira@example.org")])
+
+
+def test_a_restricted_contact_is_left_out_of_matching_rounds(world: World) -> None:
+    kept = add_person(world, "Jonas", "Berg")
+    person = add_person(world)
+    settings = world.settings.with_changes(matching_secret="m" * 40)
+    with world.vaults.transaction(PARTNER_A) as session:
+        set_restricted(session, session.get_one(Contact, person), True, actor="user:1")
+    submission = round_submission(
+        world.vaults, settings, PARTNER_A, round_id="r1", shared_categories=[]
+    )
+    assert len(submission.records) == 1
+    assert kept != person
