@@ -62,6 +62,14 @@ class Erased:
     def total_rows(self) -> int:
         return sum(self.rows.values())
 
+    def describe(self) -> str:
+        """The same counts in words, for the request's outcome."""
+        return (
+            f"{self.contacts} contact(s) and {self.total_rows} related row(s) removed, "
+            f"{self.ledger_tombstones} consent record(s) made anonymous, "
+            f"{self.suppressed} identifier(s) kept as suppression hashes"
+        )
+
     def summary(self) -> str:
         """A one-line account for the request's outcome and the audit chain: counts only."""
         return (

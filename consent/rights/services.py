@@ -70,7 +70,7 @@ def carry_out(
                     outcome=f"answered by erasure (request #{request.id})",
                 )
         erased = erase(session, [contact.id], key=key)
-        outcome = "erased: " + erased.summary()
+        outcome = "erased: " + erased.describe()
     elif request.kind is RequestKind.RECTIFICATION:
         outcome = "record corrected"
     else:

@@ -44,3 +44,9 @@ def test_an_admin_logs_and_completes_an_erasure_request(
 
     gone = page.goto(contact_url)
     assert gone is not None and gone.status == 404
+
+    # The demo's requests: one of them overdue, and highlighted.
+    page.get_by_role("link", name="Requests").first.click()
+    page.wait_for_url("**/partners/alpine/requests")
+    assert page.locator("table.requests tr.overdue").count() >= 1
+    page.screenshot(path=str(SCREENSHOTS / "requests-list.png"), full_page=True)
