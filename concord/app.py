@@ -51,7 +51,11 @@ from consent.importing.controllers import import_controllers
 from consent.outbox.controllers import StakeholderMailboxController
 from consent.overview.controllers import VaultOverviewController
 from consent.preferences.controllers import PreferenceCentreController, UnsubscribeController
+from consent.preferences.rights import StakeholderRightsController
+from consent.processing_records.controllers import ProcessingRecordsController
 from consent.purposes.controllers import PurposesController
+from consent.retention.controllers import RetentionController
+from consent.rights.controllers import ContactRightsController, RightsRequestsController
 from outreach.matching.controllers import MatchingController
 
 HTMX_DIR = Path(htmx_package_file).parent / "static" / "htmx"
@@ -101,8 +105,13 @@ def create_app(
             SharedCategoriesController,
             StakeholderMailboxController,
             PreferenceCentreController,
+            StakeholderRightsController,
             UnsubscribeController,
             FindMyDataController,
+            RightsRequestsController,
+            ContactRightsController,
+            RetentionController,
+            ProcessingRecordsController,
             health,
             create_static_files_router("/static", directories=[STATIC], opt=public),
             create_static_files_router(

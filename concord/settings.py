@@ -59,6 +59,8 @@ class Settings:
     log_level: str = "INFO"
     # The largest contact file an import accepts (CONCORD_IMPORT_MAX_MB).
     import_max_bytes: int = 50 * 1024 * 1024
+    # Contacts with no consent record and no change for this long are anonymised.
+    inactive_months: int = 24
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -205,6 +207,10 @@ def load_settings(
     if raw := env.get("CONCORD_IMPORT_MAX_MB"):
         megabytes = _parse_int("CONCORD_IMPORT_MAX_MB", raw, minimum=1, maximum=10 * 1024)
         values["import_max_bytes"] = megabytes * 1024 * 1024
+    if raw := env.get("CONCORD_INACTIVE_MONTHS"):
+        values["inactive_months"] = _parse_int(
+            "CONCORD_INACTIVE_MONTHS", raw, minimum=1, maximum=1200
+        )
     for variable, key, low, high in (
         ("CONCORD_ARGON2_TIME_COST", "argon2_time_cost", 1, 20),
         ("CONCORD_ARGON2_MEMORY_KIB", "argon2_memory_kib", 8, 4 * 1024 * 1024),

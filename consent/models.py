@@ -8,6 +8,7 @@ from consent.links.models import StakeholderLink
 from consent.outbox.models import OutboxMessage
 from consent.overlap.models import OverlapFlag, RoundPseudonym
 from consent.purposes.models import Notice, Purpose
+from consent.rights.models import RequestExtension, RightsRequest
 from consent.suppression.models import Suppression
 from consent.vault_info import VaultInfo
 
@@ -25,6 +26,8 @@ __all__ = [
     "OverlapFlag",
     "Purpose",
     "RejectedRow",
+    "RequestExtension",
+    "RightsRequest",
     "RoundPseudonym",
     "StakeholderLink",
     "Suppression",

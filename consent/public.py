@@ -25,6 +25,8 @@ from consent.outbox.services import SendReport
 from consent.overlap.models import OverlapFlag, RoundPseudonym
 from consent.purposes.models import Channel, LegalBasis
 from consent.purposes.services import by_code
+from consent.rights import requests as rights_requests
+from consent.rights.requests import RequestCounts
 from consent.tokens import TOKEN_BYTES, round_key, token
 
 PSEUDONYM_BYTES = 16
@@ -33,12 +35,14 @@ __all__ = [
     "PSEUDONYM_BYTES",
     "TOKEN_BYTES",
     "QueueReport",
+    "RequestCounts",
     "RoundRecord",
     "SendReport",
     "VaultSubmission",
     "Vaults",
     "apply_overlap_flags",
     "forget_round",
+    "open_request_counts",
     "outbox_status",
     "queue_to_consenting",
     "round_submission",
@@ -150,7 +154,12 @@ def round_submission(
             # Core rows rather than ORM rows: a vault holds hundreds of thousands of contacts
             # and identifiers, and the ORM's per-row bookkeeping would double the read time.
             connection = session.connection()
-            categories = dict(connection.execute(select(Contact.id, Contact.category)).all())
+            # Restricted contacts may only be stored (GDPR Art. 18(2)), so no round sees them.
+            categories = dict(
+                connection.execute(
+                    select(Contact.id, Contact.category).where(Contact.restricted.is_(False))
+                ).all()
+            )
             tokens_of, shared_identifiers = _tokens_by_contact(connection, key, progress)
         # A vault uses a handful of own categories: map each once, not once per contact.
         shared_category = {
@@ -304,3 +313,13 @@ def outbox_status(vaults: Vaults, partner_slug: str, idempotency_prefix: str) ->
             .group_by(OutboxMessage.status)
         ).all()
     return {str(status): int(count) for status, count in rows}
+
+
+def open_request_counts(vaults: Vaults, partner_slug: str) -> RequestCounts:
+    """How many data-subject requests the partner has open, and how many are overdue.
+
+    Counts only, for the secretariat's dashboard: the partnership sees that requests are
+    answered in time, never whose they are.
+    """
+    with vaults.transaction(partner_slug) as session:
+        return rights_requests.counts(session)

@@ -17,6 +17,7 @@ from concord.accounts.models import Role, User
 from concord.accounts.passwords import check_password
 from concord.accounts.users import add_user
 from concord.categories.services import ensure_shared_categories
+from concord.cli.demo_rights import seed_demo_requests
 from concord.cli.platform import DEMO_MARKER, Platform
 from concord.demo.contacts import (
     DEMO_PARTNER_NAMES,
@@ -102,6 +103,7 @@ def seed_demo(platform: Platform) -> None:
     _import_contact_files(platform, platform.settings.data_dir / "demo" / "contacts")
     _first_round(platform)
     _first_stakeholder_mail(platform)
+    seed_demo_requests(platform, [partner.slug for partner in DEMO_PARTNERS])
 
 
 def _seed_accounts(platform: Platform) -> None:

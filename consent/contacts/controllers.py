@@ -40,6 +40,7 @@ from consent.contacts.schemas import ContactDetail, ContactList
 from consent.db import Vaults
 from consent.purposes.models import Channel
 from consent.purposes.services import all_purposes
+from consent.rights.requests import requests_of
 from consent.suppression.services import SuppressionKey
 
 LIST = "consent/contacts/list/page.html"
@@ -282,7 +283,7 @@ class ContactsController(Controller):
         country = default_country(hub, partner)
         try:
             with vaults.transaction(partner) as session:
-                manual.edit_contact(
+                changed = manual.edit_contact(
                     session,
                     _contact_or_404(session, contact_id),
                     form,
@@ -292,6 +293,16 @@ class ContactsController(Controller):
                 )
         except InvalidInput as error:
             return self._form(request, vaults, partner, contact_id, form, error.errors, None, 400)
+        if changed:
+            # Rectification is accountable: which fields changed, never their values or who.
+            with hub.transaction() as session:
+                chain.record(
+                    session,
+                    actor=viewer_of(request).actor,
+                    action="contacts.edit",
+                    object_ref=f"partner:{partner}",
+                    detail="changed " + ", ".join(changed),
+                )
         return see_other(f"/partners/{partner}/contacts/{contact_id}?saved=1")
 
     def _form(
@@ -330,6 +341,7 @@ class ContactsController(Controller):
     ) -> Template:
         with vaults.transaction(partner) as session:
             profile: ContactProfile | None = load_profile(session, contact_id)
+            rights_requests = requests_of(session, contact_id)
         if profile is None:
             raise NotFoundException()
         with hub.transaction() as session:
@@ -342,6 +354,7 @@ class ContactsController(Controller):
             "errors": errors,
             "form": form,
             "states": manual.STAFF_STATES,
+            "rights_requests": rights_requests,
         }
         return private(page(request, CONTACT, context, status_code=status))
 

@@ -202,8 +202,8 @@ def edit_contact(
     default_country: str,
     key: SuppressionKey,
     actor: str,
-) -> None:
-    """Apply staff's changes to a contact.
+) -> list[str]:
+    """Apply staff's changes to a contact; returns what changed (field names, as recorded).
 
     Raises :class:`InvalidInput` when they are refused; the caller's transaction must then roll
     back, since the contact may be half changed by then.
@@ -215,7 +215,7 @@ def edit_contact(
     added = [pair for pair in entry.identifiers if pair not in held]
     if errors := _suppression_errors(session, key, added):
         raise InvalidInput(errors)
-    edit(session, contact, entry, actor=actor)
+    return edit(session, contact, entry, actor=actor)
 
 
 def consent_entry(session: Session, form: Mapping[str, str]) -> ConsentEntry | Refusal:

@@ -227,8 +227,11 @@ def save(session: Session, entry: CleanContact, *, actor: str) -> Saved:
     return Saved(contact, created, duplicate)
 
 
-def edit(session: Session, contact: Contact, entry: CleanContact, *, actor: str) -> None:
-    """Replace a contact's fields and identifiers with what staff submitted."""
+def edit(session: Session, contact: Contact, entry: CleanContact, *, actor: str) -> list[str]:
+    """Replace a contact's fields and identifiers with what staff submitted.
+
+    Returns what changed, as the change record names it (field names, never values).
+    """
     changed = [
         name
         for name in ("given_name", "family_name", "organisation", "country", "language", "category")
@@ -253,7 +256,7 @@ def edit(session: Session, contact: Contact, entry: CleanContact, *, actor: str)
         contact.tags = [ContactTag(tag=t) for t in entry.tags]
         changed.append("tags")
     if not changed:
-        return
+        return []
     contact.updated_at = utcnow()
     contact.refresh_search()
     session.add(
@@ -261,3 +264,4 @@ def edit(session: Session, contact: Contact, entry: CleanContact, *, actor: str)
     )
     session.flush()
     _flag_shared_phones(session, contact, entry.phones)
+    return changed

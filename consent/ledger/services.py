@@ -6,12 +6,15 @@ import json
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import case, delete, literal, or_, select, update
 from sqlalchemy.orm import Session
 
 from concord.db import utcnow
 from consent.ledger.models import CollectionMethod, ConsentEvent, ConsentState, CurrentConsent
 from consent.purposes.models import Channel, Purpose
+
+# Actors that name an account or a process, never a person outside the organisation.
+ACCOUNT_ACTORS = ("user:", "operator:", "system:")
 
 
 def append(
@@ -97,11 +100,25 @@ def derive_current(session: Session) -> dict[tuple[int, int, Channel], ConsentSt
 
 def tombstone(session: Session, contact_id: int) -> int:
     """Erasure: strip the contact's ledger entries of everything personal. Returns how many."""
-    session.execute(delete(CurrentConsent).where(CurrentConsent.contact_id == contact_id))
+    return tombstone_all(session, [contact_id])
+
+
+def tombstone_all(session: Session, contact_ids: Sequence[int]) -> int:
+    """:func:`tombstone` for many contacts in one statement (retention erases thousands)."""
+    session.execute(delete(CurrentConsent).where(CurrentConsent.contact_id.in_(contact_ids)))
+    # Staff accounts and system actors are named by id; any other actor (a self-service path
+    # might name the person) is dropped with the rest.
+    by_account = or_(*(ConsentEvent.actor.startswith(prefix) for prefix in ACCOUNT_ACTORS))
     result = session.execute(
         update(ConsentEvent)
-        .where(ConsentEvent.contact_id == contact_id)
-        .values(contact_id=None, evidence="{}", source="", tombstone=True)
+        .where(ConsentEvent.contact_id.in_(contact_ids))
+        .values(
+            contact_id=None,
+            evidence="{}",
+            source="",
+            tombstone=True,
+            actor=case((by_account, ConsentEvent.actor), else_=literal("erased")),
+        )
         .execution_options(synchronize_session=False)
     )
     return int(result.rowcount)  # type: ignore[attr-defined]

@@ -50,6 +50,8 @@ DONE = {
     "everything": "Done: you have withdrawn from everything we send.",
     "profile": "Thank you: your details are corrected.",
     "confirmed": "Confirmed: thank you.",
+    "erasure": "We have your request to erase your data. We will confirm within one month.",
+    "objection": "Done: we will send you no direct marketing, now or after a future import.",
 }
 
 
@@ -57,7 +59,7 @@ def _link_error(problem: links.LinkProblem) -> HTTPException:
     return HTTPException(status_code=problem.status, detail=MESSAGES[problem.status])
 
 
-def _holder(hub: Hub, vaults: Vaults, token: str, kind: LinkKind) -> LinkHolder:
+def holder_of(hub: Hub, vaults: Vaults, token: str, kind: LinkKind) -> LinkHolder:
     try:
         return locate(hub, vaults, token, kind)
     except links.LinkProblem as problem:
@@ -90,7 +92,7 @@ class PreferenceCentreController(Controller):
         token: FromPath[str],
         done: FromQuery[str | None] = None,
     ) -> Template:
-        holder = _holder(hub, vaults, token, LinkKind.PREFERENCES)
+        holder = holder_of(hub, vaults, token, LinkKind.PREFERENCES)
         with vaults.transaction(holder.partner_slug) as session:
             contact = session.get_one(Contact, holder.contact_id)
             choices = preferences.choices(session, contact.id)
@@ -127,7 +129,7 @@ class PreferenceCentreController(Controller):
         token: FromPath[str],
         data: FormBody,
     ) -> Response[Any]:
-        holder = _holder(hub, vaults, token, LinkKind.PREFERENCES)
+        holder = holder_of(hub, vaults, token, LinkKind.PREFERENCES)
         evidence = _evidence(request, token)
         try:
             purpose_id = int(data.get("purpose", ""))
@@ -182,7 +184,7 @@ class PreferenceCentreController(Controller):
         vaults: NamedDependency[Vaults],
         token: FromPath[str],
     ) -> Response[Any]:
-        holder = _holder(hub, vaults, token, LinkKind.PREFERENCES)
+        holder = holder_of(hub, vaults, token, LinkKind.PREFERENCES)
         with vaults.transaction(holder.partner_slug) as session:
             preferences.withdraw_everything(
                 session,
@@ -200,7 +202,7 @@ class PreferenceCentreController(Controller):
         token: FromPath[str],
         data: FormBody,
     ) -> Response[Any]:
-        holder = _holder(hub, vaults, token, LinkKind.PREFERENCES)
+        holder = holder_of(hub, vaults, token, LinkKind.PREFERENCES)
         with vaults.transaction(holder.partner_slug) as session:
             changed = preferences.correct_profile(
                 session, session.get_one(Contact, holder.contact_id), data
@@ -243,7 +245,7 @@ class PreferenceCentreController(Controller):
     def _confirmation(
         self, hub: Hub, vaults: Vaults, token: str, confirm_token: str
     ) -> tuple[LinkHolder, str]:
-        holder = _holder(hub, vaults, token, LinkKind.PREFERENCES)
+        holder = holder_of(hub, vaults, token, LinkKind.PREFERENCES)
         with vaults.transaction(holder.partner_slug) as session:
             try:
                 link = links.resolve(session, confirm_token, LinkKind.CONFIRM)
@@ -281,7 +283,7 @@ class UnsubscribeController(Controller):
         vaults: NamedDependency[Vaults],
         token: FromPath[str],
     ) -> Template:
-        holder = _holder(hub, vaults, token, LinkKind.UNSUBSCRIBE)
+        holder = holder_of(hub, vaults, token, LinkKind.UNSUBSCRIBE)
         with vaults.transaction(holder.partner_slug) as session:
             preferences.unsubscribe(session, token, evidence=_evidence(request, token))
         return self._page(request, hub, vaults, token, done=True)
@@ -295,7 +297,7 @@ class UnsubscribeController(Controller):
         *,
         done: bool,
     ) -> Template:
-        holder = _holder(hub, vaults, token, LinkKind.UNSUBSCRIBE)
+        holder = holder_of(hub, vaults, token, LinkKind.UNSUBSCRIBE)
         with vaults.transaction(holder.partner_slug) as session:
             link = links.resolve(session, token, LinkKind.UNSUBSCRIBE)
             assert link.purpose_id is not None and link.channel is not None

@@ -1,0 +1,1 @@
+"""The record of processing activities (GDPR Art. 30), generated from a partner's own data."""

@@ -1,0 +1,1 @@
+"""Retention: contacts past every purpose's retention period, or long inactive, are anonymised."""

@@ -1,0 +1,32 @@
+"""The daily retention job: every partner's vault, one after the other."""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy import select
+
+from concord import jobs
+from concord.partners.models import Partner
+from consent.db import Vaults
+from consent.retention.runs import run_retention
+
+log = logging.getLogger("consent.retention")
+ACTOR = "system:retention"
+
+
+def anonymise_past_retention() -> None:
+    """Anonymise the contacts that every vault has held long enough; counts go to the log."""
+    hub = jobs.current_hub()
+    vaults = jobs.bound("vaults")
+    assert isinstance(vaults, Vaults)
+    with hub.transaction() as session:
+        slugs = list(session.scalars(select(Partner.slug).order_by(Partner.slug)))
+    for slug in slugs:
+        run = run_retention(hub, vaults, slug, actor=ACTOR)
+        log.info("retention %s: %s anonymised=%d", slug, run.plan.summary(), run.anonymised)
+
+
+JOBS: list[tuple[str, str, int]] = [
+    ("retention.anonymise", "consent.retention.jobs:anonymise_past_retention", 24 * 3600),
+]
