@@ -32,6 +32,7 @@ from concord.api.controllers import HubApiController
 from concord.audit.controllers import AuditController
 from concord.categories.controllers import SharedCategoriesController
 from concord.dashboard.controllers import DashboardController
+from concord.governance.meetings.controllers import MeetingsController
 from concord.hub import Hub
 from concord.mail.controllers import DemoMailboxController
 from concord.partners.controllers import PartnerController
@@ -96,6 +97,7 @@ def create_app(
             PurposesController,
             CategoryMappingController,
             SharedCategoriesController,
+            MeetingsController,
             health,
             create_static_files_router("/static", directories=[STATIC], opt=public),
             create_static_files_router(

@@ -4,16 +4,28 @@ from concord.accounts.models import ApiToken, LoginFailure, PasswordReset, Role,
 from concord.audit.models import AuditEntry
 from concord.categories.models import SharedCategory
 from concord.db import HubBase
+from concord.governance.meetings.models import (
+    AgendaItem,
+    Meeting,
+    MeetingSeries,
+    PartnerAttendance,
+    PersonAttendance,
+)
 from concord.mail.models import StaffMessage
 from concord.partners.models import Partner
 
 __all__ = [
+    "AgendaItem",
     "ApiToken",
     "AuditEntry",
     "HubBase",
     "LoginFailure",
+    "Meeting",
+    "MeetingSeries",
     "Partner",
+    "PartnerAttendance",
     "PasswordReset",
+    "PersonAttendance",
     "Role",
     "SharedCategory",
     "StaffMessage",

@@ -18,6 +18,7 @@ from concord.audit import chain
 from concord.cli.importing import import_contacts
 from concord.cli.platform import data_dir_option, open_platform
 from concord.errors import InvalidInput
+from concord.governance.background import JOBS as GOVERNANCE_JOBS
 from concord.partners.services import add_partner, all_partners
 from concord.settings import SettingsError
 from outreach.matching.jobs import JOBS as OUTREACH_JOBS
@@ -94,7 +95,7 @@ def worker(data_dir: Path | None) -> None:
             platform.hub,
             blocking=True,
             services={"vaults": platform.vaults},
-            extra_jobs=OUTREACH_JOBS,
+            extra_jobs=OUTREACH_JOBS + GOVERNANCE_JOBS,
         )
 
         def stop(signum: int, _frame: FrameType | None) -> None:

@@ -1,0 +1,7 @@
+"""Every background job of the governance records, for the composition root to schedule."""
+
+from __future__ import annotations
+
+from concord.governance.meetings.jobs import JOBS as MEETING_JOBS
+
+JOBS: list[tuple[str, str, int]] = [*MEETING_JOBS]
