@@ -33,6 +33,7 @@ from concord.audit.controllers import AuditController
 from concord.categories.controllers import SharedCategoriesController
 from concord.dashboard.controllers import DashboardController
 from concord.governance.meetings.controllers import MeetingsController
+from concord.governance.minutes.controllers import MinutesController
 from concord.hub import Hub
 from concord.mail.controllers import DemoMailboxController
 from concord.partners.controllers import PartnerController
@@ -98,6 +99,7 @@ def create_app(
             CategoryMappingController,
             SharedCategoriesController,
             MeetingsController,
+            MinutesController,
             health,
             create_static_files_router("/static", directories=[STATIC], opt=public),
             create_static_files_router(

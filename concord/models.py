@@ -11,6 +11,7 @@ from concord.governance.meetings.models import (
     PartnerAttendance,
     PersonAttendance,
 )
+from concord.governance.minutes.models import Minutes, MinutesAmendment, MinutesComment
 from concord.mail.models import StaffMessage
 from concord.partners.models import Partner
 
@@ -22,6 +23,9 @@ __all__ = [
     "LoginFailure",
     "Meeting",
     "MeetingSeries",
+    "Minutes",
+    "MinutesAmendment",
+    "MinutesComment",
     "Partner",
     "PartnerAttendance",
     "PasswordReset",

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from concord.errors import InvalidInput
 from concord.governance.meetings import services
 from concord.governance.meetings.models import Meeting, Presence
+from concord.governance.minutes.services import minutes_of
 from concord.governance.permissions import clean_form_key, new_form_key
 from concord.governance.web import http_errors
 from concord.hub import Hub
@@ -244,5 +245,8 @@ def meeting_context(session: Session, meeting: Meeting) -> dict[str, Any]:
         "present_organisations": services.organisations_present(session, meeting.id),
         "quorum": services.quorum(session, meeting.id),
         "presences": list(Presence),
+        "minutes_status": (
+            minutes.status.label if (minutes := minutes_of(session, meeting.id)) else "not started"
+        ),
     }
     return context

@@ -2,7 +2,7 @@
 
 Revision ID: hub0006
 Revises: hub0004
-Create Date: 2026-11-25 10:32:49.925706
+Create Date: 2026-11-25 10:36:52.218964
 """
 
 from collections.abc import Sequence
@@ -114,9 +114,95 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("meeting_id", "user_id"),
     )
+    op.create_table(
+        "minutes",
+        sa.Column("meeting_id", sa.Integer(), nullable=False),
+        sa.Column(
+            "status",
+            sa.Enum(
+                "draft",
+                "circulated",
+                "approved",
+                name="minutesstatus",
+                native_enum=False,
+                length=20,
+            ),
+            nullable=False,
+        ),
+        sa.Column("text", sa.Text(), nullable=False),
+        sa.Column("updated_by", sa.String(length=100), nullable=False),
+        sa.Column("updated_at", concord.db.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("circulated_at", concord.db.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("approved_at", concord.db.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("approved_by", sa.String(length=100), nullable=True),
+        sa.Column("approved_hash", sa.String(length=64), nullable=True),
+        sa.ForeignKeyConstraint(["meeting_id"], ["meetings.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("meeting_id"),
+    )
+    op.create_table(
+        "minutes_amendments",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("meeting_id", sa.Integer(), nullable=False),
+        sa.Column("reason", sa.String(length=1000), nullable=False),
+        sa.Column("text", sa.Text(), nullable=False),
+        sa.Column("base_hash", sa.String(length=64), nullable=False),
+        sa.Column(
+            "status",
+            sa.Enum("proposed", "approved", name="amendmentstatus", native_enum=False, length=20),
+            nullable=False,
+        ),
+        sa.Column("proposed_by", sa.String(length=100), nullable=False),
+        sa.Column("proposed_at", concord.db.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("approved_by", sa.String(length=100), nullable=True),
+        sa.Column("approved_at", concord.db.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("approved_hash", sa.String(length=64), nullable=True),
+        sa.Column("form_key", sa.String(length=40), nullable=True),
+        sa.ForeignKeyConstraint(["meeting_id"], ["minutes.meeting_id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("form_key"),
+    )
+    with op.batch_alter_table("minutes_amendments", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_minutes_amendments_meeting_id"), ["meeting_id"], unique=False
+        )
+
+    op.create_table(
+        "minutes_comments",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("meeting_id", sa.Integer(), nullable=False),
+        sa.Column("author_id", sa.Integer(), nullable=False),
+        sa.Column("partner_id", sa.Integer(), nullable=True),
+        sa.Column("text", sa.Text(), nullable=False),
+        sa.Column("created_at", concord.db.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("form_key", sa.String(length=40), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["author_id"],
+            ["users.id"],
+        ),
+        sa.ForeignKeyConstraint(["meeting_id"], ["minutes.meeting_id"], ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(
+            ["partner_id"],
+            ["partners.id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("form_key"),
+    )
+    with op.batch_alter_table("minutes_comments", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_minutes_comments_meeting_id"), ["meeting_id"], unique=False
+        )
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("minutes_comments", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_minutes_comments_meeting_id"))
+
+    op.drop_table("minutes_comments")
+    with op.batch_alter_table("minutes_amendments", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_minutes_amendments_meeting_id"))
+
+    op.drop_table("minutes_amendments")
+    op.drop_table("minutes")
     op.drop_table("meeting_person_attendance")
     op.drop_table("meeting_partner_attendance")
     with op.batch_alter_table("agenda_items", schema=None) as batch_op:
