@@ -32,6 +32,7 @@ from concord.api.controllers import HubApiController
 from concord.audit.controllers import AuditController
 from concord.categories.controllers import SharedCategoriesController
 from concord.dashboard.controllers import DashboardController
+from concord.governance.actions.controllers import ActionItemsController
 from concord.governance.meetings.controllers import MeetingsController
 from concord.governance.minutes.controllers import MinutesController
 from concord.hub import Hub
@@ -100,6 +101,7 @@ def create_app(
             SharedCategoriesController,
             MeetingsController,
             MinutesController,
+            ActionItemsController,
             health,
             create_static_files_router("/static", directories=[STATIC], opt=public),
             create_static_files_router(

@@ -4,6 +4,7 @@ from concord.accounts.models import ApiToken, LoginFailure, PasswordReset, Role,
 from concord.audit.models import AuditEntry
 from concord.categories.models import SharedCategory
 from concord.db import HubBase
+from concord.governance.actions.models import ActionItem
 from concord.governance.meetings.models import (
     AgendaItem,
     Meeting,
@@ -16,6 +17,7 @@ from concord.mail.models import StaffMessage
 from concord.partners.models import Partner
 
 __all__ = [
+    "ActionItem",
     "AgendaItem",
     "ApiToken",
     "AuditEntry",

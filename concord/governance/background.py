@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concord.governance.actions.jobs import JOBS as ACTION_JOBS
 from concord.governance.meetings.jobs import JOBS as MEETING_JOBS
 
-JOBS: list[tuple[str, str, int]] = [*MEETING_JOBS]
+JOBS: list[tuple[str, str, int]] = [*MEETING_JOBS, *ACTION_JOBS]

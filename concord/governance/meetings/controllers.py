@@ -13,7 +13,9 @@ from litestar.params import FromPath
 from litestar.response import Template
 from sqlalchemy.orm import Session
 
+from concord.db import utcnow
 from concord.errors import InvalidInput
+from concord.governance.actions.services import actions_of_meeting
 from concord.governance.meetings import services
 from concord.governance.meetings.models import Meeting, Presence
 from concord.governance.minutes.services import minutes_of
@@ -245,6 +247,8 @@ def meeting_context(session: Session, meeting: Meeting) -> dict[str, Any]:
         "present_organisations": services.organisations_present(session, meeting.id),
         "quorum": services.quorum(session, meeting.id),
         "presences": list(Presence),
+        "actions": actions_of_meeting(session, meeting.id),
+        "today": utcnow().date(),
         "minutes_status": (
             minutes.status.label if (minutes := minutes_of(session, meeting.id)) else "not started"
         ),

@@ -2,7 +2,7 @@
 
 Revision ID: hub0006
 Revises: hub0004
-Create Date: 2026-11-25 10:36:52.218964
+Create Date: 2026-11-25 10:39:47.216127
 """
 
 from collections.abc import Sequence
@@ -55,6 +55,38 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("meetings", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_meetings_starts_at"), ["starts_at"], unique=False)
+
+    op.create_table(
+        "action_items",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("title", sa.String(length=300), nullable=False),
+        sa.Column("owner_id", sa.Integer(), nullable=False),
+        sa.Column("due_on", sa.Date(), nullable=False),
+        sa.Column(
+            "status",
+            sa.Enum("open", "done", "dropped", name="actionstatus", native_enum=False, length=20),
+            nullable=False,
+        ),
+        sa.Column("meeting_id", sa.Integer(), nullable=True),
+        sa.Column("created_by", sa.String(length=100), nullable=False),
+        sa.Column("created_at", concord.db.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", concord.db.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("reminded_for", sa.Date(), nullable=True),
+        sa.Column("form_key", sa.String(length=40), nullable=True),
+        sa.ForeignKeyConstraint(["meeting_id"], ["meetings.id"], ondelete="SET NULL"),
+        sa.ForeignKeyConstraint(
+            ["owner_id"],
+            ["users.id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("form_key"),
+    )
+    with op.batch_alter_table("action_items", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_action_items_due_on"), ["due_on"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_action_items_meeting_id"), ["meeting_id"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_action_items_owner_id"), ["owner_id"], unique=False)
 
     op.create_table(
         "agenda_items",
@@ -209,6 +241,12 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_agenda_items_meeting_id"))
 
     op.drop_table("agenda_items")
+    with op.batch_alter_table("action_items", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_action_items_owner_id"))
+        batch_op.drop_index(batch_op.f("ix_action_items_meeting_id"))
+        batch_op.drop_index(batch_op.f("ix_action_items_due_on"))
+
+    op.drop_table("action_items")
     with op.batch_alter_table("meetings", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_meetings_starts_at"))
 
