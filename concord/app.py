@@ -35,6 +35,7 @@ from concord.dashboard.controllers import DashboardController
 from concord.governance.actions.controllers import ActionItemsController
 from concord.governance.meetings.controllers import MeetingsController
 from concord.governance.minutes.controllers import MinutesController
+from concord.governance.reviews.controllers import review_controllers
 from concord.hub import Hub
 from concord.mail.controllers import DemoMailboxController
 from concord.partners.controllers import PartnerController
@@ -102,6 +103,7 @@ def create_app(
             MeetingsController,
             MinutesController,
             ActionItemsController,
+            *review_controllers(settings),
             health,
             create_static_files_router("/static", directories=[STATIC], opt=public),
             create_static_files_router(

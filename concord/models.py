@@ -13,6 +13,12 @@ from concord.governance.meetings.models import (
     PersonAttendance,
 )
 from concord.governance.minutes.models import Minutes, MinutesAmendment, MinutesComment
+from concord.governance.reviews.models import (
+    PartnerReview,
+    ReviewComment,
+    ReviewDocument,
+    ReviewRound,
+)
 from concord.mail.models import StaffMessage
 from concord.partners.models import Partner
 
@@ -30,8 +36,12 @@ __all__ = [
     "MinutesComment",
     "Partner",
     "PartnerAttendance",
+    "PartnerReview",
     "PasswordReset",
     "PersonAttendance",
+    "ReviewComment",
+    "ReviewDocument",
+    "ReviewRound",
     "Role",
     "SharedCategory",
     "StaffMessage",

@@ -20,6 +20,7 @@ from concord.governance.meetings import services
 from concord.governance.meetings.models import Meeting, Presence
 from concord.governance.minutes.services import minutes_of
 from concord.governance.permissions import clean_form_key, new_form_key
+from concord.governance.reviews.services import all_documents
 from concord.governance.web import http_errors
 from concord.hub import Hub
 from concord.partners.services import all_partners
@@ -141,6 +142,7 @@ class MeetingsController(Controller):
                     owner=data.get("owner", ""),
                     duration=data.get("duration", ""),
                     position=data.get("position", ""),
+                    document=data.get("document", ""),
                     form_key=clean_form_key(data.get("form_key")),
                 )
         except InvalidInput as error:
@@ -234,6 +236,7 @@ def meeting_context(session: Session, meeting: Meeting) -> dict[str, Any]:
     """Everything the meeting page (and its printable agenda) shows."""
     people, partner_presence = services.attendance(session, meeting.id)
     accounts = services.staff_accounts(session)
+    documents = all_documents(session)
     context: dict[str, Any] = {
         "meeting": meeting,
         "local_start": services.local_start(meeting),
@@ -248,6 +251,8 @@ def meeting_context(session: Session, meeting: Meeting) -> dict[str, Any]:
         "quorum": services.quorum(session, meeting.id),
         "presences": list(Presence),
         "actions": actions_of_meeting(session, meeting.id),
+        "document_choices": documents,
+        "documents": {d.id: d for d in documents},
         "today": utcnow().date(),
         "minutes_status": (
             minutes.status.label if (minutes := minutes_of(session, meeting.id)) else "not started"

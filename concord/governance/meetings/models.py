@@ -80,6 +80,10 @@ class AgendaItem(HubBase):
     title: Mapped[str] = mapped_column(String(300))
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     duration_minutes: Mapped[int] = mapped_column(Integer)
+    # A joint document under review that this item discusses.
+    document_id: Mapped[int | None] = mapped_column(
+        ForeignKey("review_documents.id", ondelete="SET NULL")
+    )
     form_key: Mapped[str | None] = mapped_column(String(40), unique=True)
 
 

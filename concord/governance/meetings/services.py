@@ -32,6 +32,7 @@ from concord.governance.meetings.models import (
     Presence,
 )
 from concord.governance.permissions import NotFound, require_secretariat
+from concord.governance.reviews.models import ReviewDocument
 from concord.partners.models import Partner
 from concord.partnership import settings as partnership
 
@@ -374,9 +375,11 @@ def add_agenda_item(
     owner: str,
     duration: str,
     position: str = "",
+    document: str = "",
     form_key: str | None = None,
 ) -> AgendaItem:
-    """Add a point to the agenda, at the end unless a position is given."""
+    """Add a point to the agenda, at the end unless a position is given, optionally about a
+    joint document under review."""
     require_secretariat(viewer)
     get_meeting(session, meeting_id)
     if form_key and (done := session.scalar(select(AgendaItem).filter_by(form_key=form_key))):
@@ -392,6 +395,13 @@ def add_agenda_item(
         minutes = 0
     if not 1 <= minutes <= MAX_DURATION_MINUTES:
         errors["duration"] = "Give the time it needs in minutes (at least 1)."
+    document_id = None
+    if document.strip():
+        found = session.get(ReviewDocument, int(document)) if document.strip().isdigit() else None
+        if found is None:
+            errors["document"] = "Choose a document from the list."
+        else:
+            document_id = found.id
     items = list(agenda(session, meeting_id))
     place = len(items) + 1
     if position.strip():
@@ -409,6 +419,7 @@ def add_agenda_item(
         title=title,
         owner_id=owner_id,
         duration_minutes=minutes,
+        document_id=document_id,
         form_key=form_key,
     )
     items.insert(place - 1, item)

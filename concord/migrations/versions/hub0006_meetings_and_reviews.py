@@ -2,7 +2,7 @@
 
 Revision ID: hub0006
 Revises: hub0004
-Create Date: 2026-11-25 10:39:47.216127
+Create Date: 2026-11-25 10:41:40.537712
 """
 
 from collections.abc import Sequence
@@ -36,6 +36,30 @@ def upgrade() -> None:
         sa.UniqueConstraint("form_key"),
     )
     op.create_table(
+        "review_documents",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("title", sa.String(length=200), nullable=False),
+        sa.Column("version", sa.String(length=40), nullable=False),
+        sa.Column("link", sa.String(length=1000), nullable=True),
+        sa.Column("file_name", sa.String(length=200), nullable=True),
+        sa.Column("stored_name", sa.String(length=64), nullable=True),
+        sa.Column(
+            "kind",
+            sa.Enum(
+                "pdf", "docx", "odt", "md", "txt", name="documentkind", native_enum=False, length=30
+            ),
+            nullable=True,
+        ),
+        sa.Column("size", sa.Integer(), nullable=True),
+        sa.Column("sha256", sa.String(length=64), nullable=True),
+        sa.Column("created_by", sa.String(length=100), nullable=False),
+        sa.Column("created_at", concord.db.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("form_key", sa.String(length=40), nullable=True),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("form_key"),
+        sa.UniqueConstraint("stored_name"),
+    )
+    op.create_table(
         "meetings",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("series_id", sa.Integer(), nullable=True),
@@ -55,6 +79,30 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("meetings", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_meetings_starts_at"), ["starts_at"], unique=False)
+
+    op.create_table(
+        "review_rounds",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("document_id", sa.Integer(), nullable=False),
+        sa.Column("deadline", sa.Date(), nullable=False),
+        sa.Column(
+            "status",
+            sa.Enum("open", "closed", name="roundstatus", native_enum=False, length=30),
+            nullable=False,
+        ),
+        sa.Column("opened_by", sa.String(length=100), nullable=False),
+        sa.Column("opened_at", concord.db.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("closed_at", concord.db.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("silence_was_consent", sa.Boolean(), nullable=True),
+        sa.Column("form_key", sa.String(length=40), nullable=True),
+        sa.ForeignKeyConstraint(["document_id"], ["review_documents.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("form_key"),
+    )
+    with op.batch_alter_table("review_rounds", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_review_rounds_document_id"), ["document_id"], unique=False
+        )
 
     op.create_table(
         "action_items",
@@ -96,7 +144,9 @@ def upgrade() -> None:
         sa.Column("title", sa.String(length=300), nullable=False),
         sa.Column("owner_id", sa.Integer(), nullable=True),
         sa.Column("duration_minutes", sa.Integer(), nullable=False),
+        sa.Column("document_id", sa.Integer(), nullable=True),
         sa.Column("form_key", sa.String(length=40), nullable=True),
+        sa.ForeignKeyConstraint(["document_id"], ["review_documents.id"], ondelete="SET NULL"),
         sa.ForeignKeyConstraint(["meeting_id"], ["meetings.id"], ondelete="CASCADE"),
         sa.ForeignKeyConstraint(
             ["owner_id"],
@@ -172,6 +222,60 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("meeting_id"),
     )
     op.create_table(
+        "partner_reviews",
+        sa.Column("round_id", sa.Integer(), nullable=False),
+        sa.Column("partner_id", sa.Integer(), nullable=False),
+        sa.Column(
+            "state",
+            sa.Enum(
+                "not_started",
+                "internal_review",
+                "legal_review",
+                "approved",
+                "changes_requested",
+                "approved_by_silence",
+                "no_response",
+                name="reviewstate",
+                native_enum=False,
+                length=30,
+            ),
+            nullable=False,
+        ),
+        sa.Column("updated_by", sa.String(length=100), nullable=True),
+        sa.Column("updated_at", concord.db.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("reminded_for", sa.Date(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["partner_id"],
+            ["partners.id"],
+        ),
+        sa.ForeignKeyConstraint(["round_id"], ["review_rounds.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("round_id", "partner_id"),
+    )
+    op.create_table(
+        "review_comments",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("round_id", sa.Integer(), nullable=False),
+        sa.Column("author_id", sa.Integer(), nullable=False),
+        sa.Column("partner_id", sa.Integer(), nullable=True),
+        sa.Column("text", sa.Text(), nullable=False),
+        sa.Column("created_at", concord.db.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("form_key", sa.String(length=40), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["author_id"],
+            ["users.id"],
+        ),
+        sa.ForeignKeyConstraint(
+            ["partner_id"],
+            ["partners.id"],
+        ),
+        sa.ForeignKeyConstraint(["round_id"], ["review_rounds.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("form_key"),
+    )
+    with op.batch_alter_table("review_comments", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_review_comments_round_id"), ["round_id"], unique=False)
+
+    op.create_table(
         "minutes_amendments",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("meeting_id", sa.Integer(), nullable=False),
@@ -234,6 +338,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_minutes_amendments_meeting_id"))
 
     op.drop_table("minutes_amendments")
+    with op.batch_alter_table("review_comments", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_review_comments_round_id"))
+
+    op.drop_table("review_comments")
+    op.drop_table("partner_reviews")
     op.drop_table("minutes")
     op.drop_table("meeting_person_attendance")
     op.drop_table("meeting_partner_attendance")
@@ -247,8 +356,13 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_action_items_due_on"))
 
     op.drop_table("action_items")
+    with op.batch_alter_table("review_rounds", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_review_rounds_document_id"))
+
+    op.drop_table("review_rounds")
     with op.batch_alter_table("meetings", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_meetings_starts_at"))
 
     op.drop_table("meetings")
+    op.drop_table("review_documents")
     op.drop_table("meeting_series")
