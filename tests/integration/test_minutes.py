@@ -8,7 +8,7 @@ from collections.abc import Callable
 from bs4 import BeautifulSoup
 from litestar import Litestar
 from litestar.testing import TestClient
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from concord.accounts.models import User
 from concord.accounts.viewer import Viewer
@@ -236,3 +236,18 @@ def test_agenda_and_minutes_print_from_the_stylesheet_without_inline_style(
         assert soup.select_one('link[rel="stylesheet"][href="/static/concord.css"]') is not None
         # What only works on screen is marked so that print leaves it out.
         assert soup.select(".no-print")
+
+
+def test_an_edit_to_approved_minutes_outside_concord_is_shown(
+    world: World, as_user: Client
+) -> None:
+    meeting_id, base = approved_minutes(world, as_user)
+    client = as_user("comms_a")
+    shown = soup_of(client.get(base).text).select_one("#integrity")
+    assert shown is not None and "matches" in shown.get_text()
+    with world.hub.transaction() as session:
+        session.execute(
+            update(Minutes).where(Minutes.meeting_id == meeting_id).values(text="Forged")
+        )
+    shown = soup_of(client.get(base).text).select_one("#integrity")
+    assert shown is not None and "no longer matches" in shown.get_text()

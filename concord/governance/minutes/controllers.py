@@ -181,6 +181,7 @@ class MinutesController(Controller):
                 "quorum": meetings.quorum(session, meeting_id),
                 "agenda": meetings.agenda(session, meeting_id),
                 "amendments": services.amendment_views(session, minutes) if minutes else [],
+                "intact": services.matches_audit_chain(session, minutes) if minutes else None,
             }
         context.update(
             form=form or {"form_key": new_form_key()},

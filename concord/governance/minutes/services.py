@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from concord.accounts.viewer import Viewer
 from concord.audit import chain
+from concord.audit.models import AuditEntry
 from concord.db import utcnow
 from concord.errors import InvalidInput
 from concord.governance.meetings.services import get_meeting
@@ -295,6 +296,31 @@ def approve_amendment(session: Session, viewer: Viewer, meeting_id: int, amendme
         detail=f"amendment:{amendment_id} sha256:{digest}",
     )
     return True
+
+
+def matches_audit_chain(session: Session, minutes: Minutes) -> bool | None:
+    """Whether the approved text, and each approved amendment, still hash to what the audit
+    chain recorded when they were approved (None while nothing is approved).
+
+    The chain itself is checked by ``concord audit verify``; this catches an edit to the
+    minutes' own rows, which the chain does not hold.
+    """
+    if minutes.status is not MinutesStatus.APPROVED:
+        return None
+    recorded = set(
+        session.scalars(
+            select(AuditEntry.detail).where(
+                AuditEntry.object_ref == f"meeting:{minutes.meeting_id}",
+                AuditEntry.action.in_(["minutes.approve", "minutes.amendment.approve"]),
+            )
+        )
+    )
+    expected = {f"sha256:{text_hash(minutes.text)}"} | {
+        f"amendment:{a.id} sha256:{text_hash(a.text)}"
+        for a in amendments(session, minutes.meeting_id)
+        if a.status is AmendmentStatus.APPROVED
+    }
+    return expected <= recorded
 
 
 @dataclass(frozen=True)
