@@ -211,7 +211,10 @@ def test_the_agenda_keeps_order_owner_and_duration(world: World, as_user: Client
     with world.hub.transaction() as session:
         last = session.scalars(select(AgendaItem).where(AgendaItem.title == "Any other business"))
         last_id = last.one().id
-    post_form(client, f"{base}/agenda/{last_id}/move", {"direction": "up"})
+    # A double click moves it once: the second post names the place it no longer has.
+    move = {"direction": "up", "position": "4"}
+    post_form(client, f"{base}/agenda/{last_id}/move", move)
+    post_form(client, f"{base}/agenda/{last_id}/move", move)
     soup = soup_of(as_user("comms_a").get(base).text)
     rows = [
         [cell.get_text(strip=True) for cell in row.select("td, th")]
@@ -222,6 +225,15 @@ def test_the_agenda_keeps_order_owner_and_duration(world: World, as_user: Client
     assert rows[1][2] == "—"
     caption = soup.select_one("#agenda caption")
     assert caption is not None and "50 minutes" in caption.get_text()
+    with world.hub.transaction() as session:
+        welcome = session.scalars(select(AgendaItem).where(AgendaItem.title == "Welcome")).one()
+    for _ in range(2):
+        response = post_form(client, f"{base}/agenda/{welcome.id}/remove", {})
+        assert response.status_code == 200
+    titles = [
+        th.get_text(strip=True) for th in soup_of(client.get(base).text).select("#agenda tbody th")
+    ]
+    assert titles == ["Minutes", "Any other business", "Budget"]
 
 
 def test_an_agenda_item_with_an_unknown_owner_is_refused(world: World, as_user: Client) -> None:

@@ -165,8 +165,12 @@ class MeetingsController(Controller):
         data: FormBody,
     ) -> Response[Any]:
         step = -1 if data.get("direction") == "up" else 1
+        shown = data.get("position", "")
+        expected = int(shown) if shown.isdigit() else None
         with hub.transaction() as session, http_errors():
-            services.move_agenda_item(session, viewer_of(request), meeting_id, item_id, step)
+            services.move_agenda_item(
+                session, viewer_of(request), meeting_id, item_id, step, expected
+            )
         return see_other(meeting_path(meeting_id, "#agenda"))
 
     @post(

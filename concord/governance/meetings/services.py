@@ -435,14 +435,26 @@ def _renumber(items: list[AgendaItem]) -> None:
 
 
 def move_agenda_item(
-    session: Session, viewer: Viewer, meeting_id: int, item_id: int, step: int
+    session: Session,
+    viewer: Viewer,
+    meeting_id: int,
+    item_id: int,
+    step: int,
+    expected_position: int | None = None,
 ) -> None:
-    """Move an item one place up (step -1) or down (+1); at either end nothing changes."""
+    """Move an item one place up (step -1) or down (+1); at either end nothing changes.
+
+    With ``expected_position`` (the place the page showed), a second click on the same button
+    moves the item once, not twice.
+    """
     require_secretariat(viewer)
+    get_meeting(session, meeting_id)
     items = list(agenda(session, meeting_id))
     index = next((i for i, item in enumerate(items) if item.id == item_id), None)
     if index is None:
         raise NotFound("no such agenda item")
+    if expected_position is not None and items[index].position != expected_position:
+        return
     target = index + step
     if 0 <= target < len(items):
         items[index], items[target] = items[target], items[index]
@@ -450,10 +462,12 @@ def move_agenda_item(
 
 
 def remove_agenda_item(session: Session, viewer: Viewer, meeting_id: int, item_id: int) -> None:
+    """Take an item off the agenda; removing it again changes nothing."""
     require_secretariat(viewer)
+    get_meeting(session, meeting_id)
     item = session.get(AgendaItem, item_id)
     if item is None or item.meeting_id != meeting_id:
-        raise NotFound("no such agenda item")
+        return
     session.delete(item)
     session.flush()
     _renumber(list(agenda(session, meeting_id)))
