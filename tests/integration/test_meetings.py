@@ -97,6 +97,8 @@ def test_materialising_again_adds_only_what_the_horizon_gained(world: World) -> 
     ("changes", "field"),
     [
         ({"rrule": "FREQ=FORTNIGHTLY"}, "rrule"),
+        ({"rrule": "FREQ=SECONDLY"}, "rrule"),
+        ({"rrule": "FREQ=MONTHLY;BYHOUR=3"}, "rrule"),
         ({"rrule": "BYDAY=2TU"}, "rrule"),
         ({"rrule": "FREQ=MONTHLY;DTSTART=20270101T100000"}, "rrule"),
         ({"rrule": "FREQ=MONTHLY;UNTIL=20261231"}, "rrule"),

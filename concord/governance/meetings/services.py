@@ -37,6 +37,9 @@ from concord.partners.models import Partner
 from concord.partnership import settings as partnership
 
 HORIZON_MONTHS = 12
+# Meetings, not alarms: at most daily, and a year of a daily series fits under the cap.
+FREQUENCIES = frozenset({"DAILY", "WEEKLY", "MONTHLY", "YEARLY"})
+MAX_OCCURRENCES = 400
 MAX_DURATION_MINUTES = 12 * 60
 # RRULE parts we accept; DTSTART comes from the form, and anything else is a typo.
 RRULE_PARTS = frozenset(
@@ -121,7 +124,10 @@ def parse_rrule(raw: str, first: date, start_time: time) -> rrule:
         text = text[len("RRULE:") :]
     parts = [p for p in text.split(";") if p]
     names = {p.split("=", 1)[0].upper() for p in parts}
-    if not text or "FREQ" not in names or not names <= RRULE_PARTS or len(text) > 500:
+    frequency = next(
+        (p.split("=", 1)[-1].upper() for p in parts if p.upper().startswith("FREQ=")), ""
+    )
+    if not text or frequency not in FREQUENCIES or not names <= RRULE_PARTS or len(text) > 500:
         raise InvalidInput.one(
             "rrule", "Give an RFC 5545 rule with FREQ, for example FREQ=MONTHLY;BYDAY=2TU."
         )
@@ -154,7 +160,12 @@ def occurrences(series: MeetingSeries, start: date, end: date) -> list[datetime]
     rule = parse_rrule(series.rrule, series.first_date, series.start_time)
     low = datetime.combine(max(start, series.first_date), time(0, 0))
     high = datetime.combine(end, time(23, 59, 59))
-    return list(rule.between(low, high, inc=True))
+    found: list[datetime] = []
+    for local in rule.xafter(low, inc=True):
+        if local > high or len(found) >= MAX_OCCURRENCES:
+            break
+        found.append(local)
+    return found
 
 
 def materialise(session: Session, series: MeetingSeries, today: date | None = None) -> int:
