@@ -32,6 +32,10 @@ from concord.api.controllers import HubApiController
 from concord.audit.controllers import AuditController
 from concord.categories.controllers import SharedCategoriesController
 from concord.dashboard.controllers import DashboardController
+from concord.governance.actions.controllers import ActionItemsController
+from concord.governance.meetings.controllers import MeetingsController
+from concord.governance.minutes.controllers import MinutesController
+from concord.governance.reviews.controllers import review_controllers
 from concord.hub import Hub
 from concord.mail.controllers import DemoMailboxController
 from concord.partners.controllers import PartnerController
@@ -112,6 +116,10 @@ def create_app(
             ContactRightsController,
             RetentionController,
             ProcessingRecordsController,
+            MeetingsController,
+            MinutesController,
+            ActionItemsController,
+            *review_controllers(settings),
             health,
             create_static_files_router("/static", directories=[STATIC], opt=public),
             create_static_files_router(

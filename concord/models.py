@@ -4,16 +4,44 @@ from concord.accounts.models import ApiToken, LoginFailure, PasswordReset, Role,
 from concord.audit.models import AuditEntry
 from concord.categories.models import SharedCategory
 from concord.db import HubBase
+from concord.governance.actions.models import ActionItem
+from concord.governance.meetings.models import (
+    AgendaItem,
+    Meeting,
+    MeetingSeries,
+    PartnerAttendance,
+    PersonAttendance,
+)
+from concord.governance.minutes.models import Minutes, MinutesAmendment, MinutesComment
+from concord.governance.reviews.models import (
+    PartnerReview,
+    ReviewComment,
+    ReviewDocument,
+    ReviewRound,
+)
 from concord.mail.models import StaffMessage
 from concord.partners.models import Partner
 
 __all__ = [
+    "ActionItem",
+    "AgendaItem",
     "ApiToken",
     "AuditEntry",
     "HubBase",
     "LoginFailure",
+    "Meeting",
+    "MeetingSeries",
+    "Minutes",
+    "MinutesAmendment",
+    "MinutesComment",
     "Partner",
+    "PartnerAttendance",
+    "PartnerReview",
     "PasswordReset",
+    "PersonAttendance",
+    "ReviewComment",
+    "ReviewDocument",
+    "ReviewRound",
     "Role",
     "SharedCategory",
     "StaffMessage",

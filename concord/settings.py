@@ -61,6 +61,10 @@ class Settings:
     import_max_bytes: int = 50 * 1024 * 1024
     # Contacts with no consent record and no change for this long are anonymised.
     inactive_months: int = 24
+    # The largest joint document a review round accepts (CONCORD_DOCUMENT_MAX_BYTES).
+    document_max_bytes: int = 20 * 1024 * 1024
+    # How many days ahead of a due date or review deadline reminders go out.
+    reminder_days: int = 3
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -211,6 +215,12 @@ def load_settings(
         values["inactive_months"] = _parse_int(
             "CONCORD_INACTIVE_MONTHS", raw, minimum=1, maximum=1200
         )
+    if raw := env.get("CONCORD_DOCUMENT_MAX_BYTES"):
+        values["document_max_bytes"] = _parse_int(
+            "CONCORD_DOCUMENT_MAX_BYTES", raw, minimum=1024, maximum=1024 * 1024 * 1024
+        )
+    if raw := env.get("CONCORD_REMINDER_DAYS"):
+        values["reminder_days"] = _parse_int("CONCORD_REMINDER_DAYS", raw, minimum=0, maximum=60)
     for variable, key, low, high in (
         ("CONCORD_ARGON2_TIME_COST", "argon2_time_cost", 1, 20),
         ("CONCORD_ARGON2_MEMORY_KIB", "argon2_memory_kib", 8, 4 * 1024 * 1024),

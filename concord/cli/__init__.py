@@ -15,14 +15,12 @@ import click
 from concord import scheduler as scheduling
 from concord.accounts.users import add_user
 from concord.audit import chain
+from concord.cli.background import PACKAGE_JOBS
 from concord.cli.importing import import_contacts
 from concord.cli.platform import data_dir_option, open_platform
 from concord.errors import InvalidInput
 from concord.partners.services import add_partner, all_partners
 from concord.settings import SettingsError
-from consent.outbox.jobs import JOBS as CONSENT_JOBS
-from consent.retention.jobs import JOBS as RETENTION_JOBS
-from outreach.matching.jobs import JOBS as OUTREACH_JOBS
 
 OPERATOR = "operator:cli"
 
@@ -96,7 +94,7 @@ def worker(data_dir: Path | None) -> None:
             platform.hub,
             blocking=True,
             services={"vaults": platform.vaults},
-            extra_jobs=OUTREACH_JOBS + CONSENT_JOBS + RETENTION_JOBS,
+            extra_jobs=PACKAGE_JOBS,
         )
 
         def stop(signum: int, _frame: FrameType | None) -> None:

@@ -7,10 +7,8 @@ import uvicorn
 
 from concord import scheduler as scheduling
 from concord.app import configure_logging, create_app
+from concord.cli.background import PACKAGE_JOBS
 from concord.cli.platform import Platform
-from consent.outbox.jobs import JOBS as CONSENT_JOBS
-from consent.retention.jobs import JOBS as RETENTION_JOBS
-from outreach.matching.jobs import JOBS as OUTREACH_JOBS
 
 
 def run_server(platform: Platform, *, with_scheduler: bool) -> None:
@@ -22,7 +20,7 @@ def run_server(platform: Platform, *, with_scheduler: bool) -> None:
             platform.hub,
             blocking=False,
             services={"vaults": platform.vaults},
-            extra_jobs=OUTREACH_JOBS + CONSENT_JOBS + RETENTION_JOBS,
+            extra_jobs=PACKAGE_JOBS,
         )
         if with_scheduler
         else None

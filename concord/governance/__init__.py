@@ -1,0 +1,1 @@
+"""The partnership's governance records, kept by the secretariat in the hub."""

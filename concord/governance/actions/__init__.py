@@ -1,0 +1,1 @@
+"""Action items from meetings: owner, due date, status and reminders."""

@@ -1,0 +1,1 @@
+"""Monthly meetings: the recurring series, single meetings, agendas and attendance."""

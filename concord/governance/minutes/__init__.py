@@ -1,0 +1,1 @@
+"""Minutes of meetings: drafted, circulated for comment, approved and locked, then amended."""
