@@ -32,6 +32,8 @@ from concord.api.controllers import HubApiController
 from concord.audit.controllers import AuditController
 from concord.categories.controllers import SharedCategoriesController
 from concord.dashboard.controllers import DashboardController
+from concord.governance.principles.banner import defaults_apply
+from concord.governance.principles.controllers import PrinciplesController
 from concord.hub import Hub
 from concord.mail.controllers import DemoMailboxController
 from concord.partners.controllers import PartnerController
@@ -60,6 +62,7 @@ CSRF_EXEMPT = [f"^{API_PREFIX}/", "^/u/"]
 def _template_engine(engine: JinjaTemplateEngine) -> None:
     env: Environment = engine.engine
     env.globals["Access"] = Access
+    env.globals["principles_defaults_apply"] = defaults_apply
     env.policies["json.dumps_kwargs"] = {"sort_keys": True}
 
 
@@ -96,6 +99,7 @@ def create_app(
             PurposesController,
             CategoryMappingController,
             SharedCategoriesController,
+            PrinciplesController,
             health,
             create_static_files_router("/static", directories=[STATIC], opt=public),
             create_static_files_router(

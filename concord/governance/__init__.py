@@ -1,0 +1,2 @@
+"""The partnership's governance records: principles, decisions, glossary (and, beside them,
+meetings and review rounds)."""
