@@ -32,6 +32,7 @@ from concord.api.controllers import HubApiController
 from concord.audit.controllers import AuditController
 from concord.categories.controllers import SharedCategoriesController
 from concord.dashboard.controllers import DashboardController
+from concord.governance.decisions.controllers import DecisionsController
 from concord.governance.principles.banner import defaults_apply
 from concord.governance.principles.controllers import PrinciplesController
 from concord.hub import Hub
@@ -100,6 +101,7 @@ def create_app(
             CategoryMappingController,
             SharedCategoriesController,
             PrinciplesController,
+            DecisionsController,
             health,
             create_static_files_router("/static", directories=[STATIC], opt=public),
             create_static_files_router(

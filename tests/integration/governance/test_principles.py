@@ -10,9 +10,10 @@ import pytest
 from bs4 import BeautifulSoup
 from litestar import Litestar
 from litestar.testing import TestClient
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from concord.audit.models import AuditEntry
+from concord.governance import seals
 from concord.governance.errors import NotAllowed
 from concord.governance.markdown import render
 from concord.governance.principles import services
@@ -292,3 +293,27 @@ def test_a_round_opened_after_signing_uses_the_new_threshold(
     facts = BeautifulSoup(page.text, "html.parser").select_one("dl.facts")
     assert facts is not None
     assert re.search(r"counts below 25 hidden, others rounded to 10", facts.get_text(" "))
+
+
+def test_verify_finds_a_signed_version_or_signature_edited_by_hand(
+    world: World, signatory_b: int
+) -> None:
+    version = _draft(world, suppression_threshold="15")
+    _sign_all(world, version, signatory_b)
+    with world.hub.transaction() as session:
+        assert seals.verify(session) == []
+        session.execute(
+            update(PrinciplesVersion)
+            .where(PrinciplesVersion.id == version.id)
+            .values(
+                settings=version.settings.replace(
+                    '"suppression_threshold":15', '"suppression_threshold":2'
+                )
+            )
+        )
+        session.execute(update(PrinciplesSignature).values(signer_id=world.users["admin_a"]))
+    with world.hub.transaction() as session:
+        problems = [str(p) for p in seals.verify(session)]
+    changed = f"principles version {version.id} was changed outside the platform"
+    assert f"principles-version:{version.id}: {changed}" in problems
+    assert sum("principles signature" in p for p in problems) == 2
