@@ -33,6 +33,7 @@ from concord.audit.controllers import AuditController
 from concord.categories.controllers import SharedCategoriesController
 from concord.dashboard.controllers import DashboardController
 from concord.governance.decisions.controllers import DecisionsController
+from concord.governance.glossary.controllers import GlossaryController
 from concord.governance.principles.banner import defaults_apply
 from concord.governance.principles.controllers import PrinciplesController
 from concord.hub import Hub
@@ -102,6 +103,7 @@ def create_app(
             SharedCategoriesController,
             PrinciplesController,
             DecisionsController,
+            GlossaryController,
             health,
             create_static_files_router("/static", directories=[STATIC], opt=public),
             create_static_files_router(
