@@ -32,6 +32,7 @@ from concord.api.controllers import HubApiController
 from concord.audit.controllers import AuditController
 from concord.categories.controllers import SharedCategoriesController
 from concord.dashboard.controllers import DashboardController
+from concord.dashboard.sections import platform_sections
 from concord.governance.decisions.controllers import DecisionsController
 from concord.governance.glossary.controllers import GlossaryController
 from concord.governance.principles.banner import defaults_apply
@@ -54,6 +55,7 @@ from consent.importing.controllers import import_controllers
 from consent.overview.controllers import VaultOverviewController
 from consent.purposes.controllers import PurposesController
 from outreach.matching.controllers import MatchingController
+from outreach.matching.dashboard import latest_round
 
 HTMX_DIR = Path(htmx_package_file).parent / "static" / "htmx"
 # Paths whose POSTs are authenticated by something other than the session cookie: the API by
@@ -110,7 +112,15 @@ def create_app(
                 "/static/vendor/htmx", directories=[HTMX_DIR], opt=public, name="htmx"
             ),
         ],
-        state=State({"settings": settings, "hub": hub, "vaults": vaults}),
+        state=State(
+            {
+                "settings": settings,
+                "hub": hub,
+                "vaults": vaults,
+                # One partial per section; later features append their providers here.
+                "dashboard_sections": [*platform_sections(), latest_round],
+            }
+        ),
         dependencies={
             "hub": Provide(lambda: hub, sync_to_thread=False),
             "vaults": Provide(lambda: vaults, sync_to_thread=False),
