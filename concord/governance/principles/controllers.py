@@ -147,8 +147,12 @@ class PrinciplesController(Controller):
             in_force = services.in_force(session)
             rules = services.rules_of(shown)
         own_line = next((line for line in lines if line.partner.slug == viewer.partner_slug), None)
+        superseded = in_force is not None and shown.number < in_force.number
         may_sign = (
-            viewer.role is Role.SIGNATORY and own_line is not None and own_line.signed_at is None
+            viewer.role is Role.SIGNATORY
+            and own_line is not None
+            and own_line.signed_at is None
+            and not superseded
         )
         context = {
             "version": shown,
@@ -160,6 +164,7 @@ class PrinciplesController(Controller):
             "is_in_force": in_force is not None and in_force.version_id == shown.id,
             "in_force": in_force,
             "may_sign": may_sign,
+            "superseded": superseded,
             "errors": errors,
         }
         return page(request, VERSION, context, status_code=status)

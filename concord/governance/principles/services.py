@@ -292,6 +292,12 @@ def sign(
     )
     if already is not None:
         return already
+    in_force_now = version_in_force(session)
+    if in_force_now is not None and target.number < in_force_now.number:
+        raise Refused(
+            f"Version {target.number} was superseded by version {in_force_now.number}, "
+            "which is in force; it can no longer be signed."
+        )
     if shown_hash.strip().lower() != target.content_hash:
         raise InvalidInput.one(
             "content_hash",

@@ -14,7 +14,7 @@ from sqlalchemy import select, update
 
 from concord.audit.models import AuditEntry
 from concord.governance import seals
-from concord.governance.errors import NotAllowed
+from concord.governance.errors import NotAllowed, Refused
 from concord.governance.markdown import render
 from concord.governance.principles import services
 from concord.governance.principles.models import PrinciplesSignature, PrinciplesVersion
@@ -244,6 +244,32 @@ def test_a_signed_version_is_frozen_and_a_change_is_a_new_version(
     _sign_all(world, second, signatory_b)
     assert _current(world).suppression_threshold == 20
     assert "version 2" in _current(world).source
+
+
+def test_a_superseded_version_can_no_longer_be_signed(
+    world: World, as_user: Callable[[str], Client], signatory_b: int
+) -> None:
+    first = _draft(world)
+    with world.hub.transaction() as session:
+        services.sign(
+            session,
+            first.id,
+            signer_id=signatory_b,
+            partner_slug=PARTNER_B,
+            shown_hash=first.content_hash,
+        )
+    second = _draft(world, rounding="10")
+    _sign_all(world, second, signatory_b)
+    with world.hub.transaction() as session, pytest.raises(Refused, match="superseded"):
+        services.sign(
+            session,
+            first.id,
+            signer_id=world.users["signatory_a"],
+            partner_slug=PARTNER_A,
+            shown_hash=first.content_hash,
+        )
+    page = as_user("signatory_a").get(f"/governance/principles/{first.id}")
+    assert "Superseded by" in page.text and "sign-form" not in page.text
 
 
 def test_markdown_is_rendered_safely() -> None:
