@@ -41,6 +41,8 @@ def test_signed_principles_raise_the_threshold_of_the_next_round(
     page.get_by_role("button", name="Save the draft").click()
     page.wait_for_url(re.compile(r".*\?saved=1$"))
     expect(page.locator("dl.settings-block")).to_contain_text(f"counts below {NEW_THRESHOLD}")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "principles-draft.png"), full_page=True)
     sign_out(page, demo_server)
 
     signatories = [(e, p) for e, role, p, _ in demo_accounts() if role.value == "signatory"]
@@ -65,5 +67,4 @@ def test_signed_principles_raise_the_threshold_of_the_next_round(
     facts = page.locator("dl.facts")
     expect(facts).to_contain_text(f"counts below {NEW_THRESHOLD} hidden")
     expect(page.get_by_role("table").first).not_to_contain_text("<10")
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "round-after-new-principles.png"), full_page=True)
