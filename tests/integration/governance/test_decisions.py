@@ -200,3 +200,15 @@ def test_concord_audit_verify_fails_on_a_decision_row_edited_by_hand(tmp_path: P
     result = run("audit", "verify", data_dir=data)
     assert result.returncode == 1
     assert f"decision {decision_id} was changed outside the platform" in result.stderr
+
+
+def test_the_audit_page_names_a_decision_edited_by_hand(
+    world: World, as_user: Callable[[str], Client]
+) -> None:
+    decision = _propose(world)
+    audit = as_user("secretariat")
+    assert "changed outside the platform" not in audit.get("/secretariat/audit").text
+    with world.hub.transaction() as session:
+        session.execute(update(Decision).values(rule=DecisionRule.MAJORITY))
+    page = audit.get("/secretariat/audit").text
+    assert f"decision {decision.id} was changed outside the platform" in page

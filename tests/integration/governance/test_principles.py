@@ -306,13 +306,22 @@ def test_a_round_opened_after_signing_uses_the_new_threshold(
     hub = Hub(world.settings.with_changes(matching_secret="matching-secret-for-tests-" + "m" * 20))
     try:
         before = open_round(hub, scope="all", actor="test")
-        version = _draft(world, suppression_threshold="25", rounding="10")
+        version = _draft(
+            world,
+            suppression_threshold="25",
+            rounding="10",
+            disclosure="contact_flags",
+            fatigue_cap_messages="2",
+        )
         _sign_all(world, version, signatory_b)
         after = open_round(hub, scope="all", actor="test")
         run_round(hub, world.vaults, after)
         with hub.transaction() as session:
             assert session.get_one(MatchingRound, before).suppression_threshold == 10
-            assert session.get_one(MatchingRound, after).suppression_threshold == 25
+            opened = session.get_one(MatchingRound, after)
+            assert opened.suppression_threshold == 25
+            assert opened.disclosure is partnership.Disclosure.CONTACT_FLAGS
+            assert partnership.current(session).fatigue_cap_messages == 2
     finally:
         hub.dispose()
     page = as_user("comms_b").get(f"/matching/rounds/{after}")
