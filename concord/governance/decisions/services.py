@@ -49,6 +49,7 @@ def decision_content(decision: Decision) -> dict[str, Any]:
         "rule": decision.rule.value,
         "majority_percent": decision.majority_percent,
         "quorum_organisations": decision.quorum_organisations,
+        "rules_source": decision.rules_source,
         "status": decision.status.value,
         "outcome_note": decision.outcome_note,
         "recorded_at": decision.recorded_at,
@@ -120,14 +121,14 @@ def propose(
         errors["title"] = "The form expired: reload the page and submit again."
     if errors:
         raise InvalidInput(errors)
-    existing = session.scalar(select(Decision).where(Decision.form_key == form_key))
-    if existing is not None:
-        return existing
     proposer = _user(session, proposer_id)
     if proposer.role is not Role.SECRETARIAT and acts_for(session, proposer) is None:
         raise NotAllowed(
             "Proposals come from the secretariat or from a partner's signatory or delegate."
         )
+    existing = session.scalar(select(Decision).where(Decision.form_key == form_key))
+    if existing is not None:
+        return existing
     rules = partnership.current(session)
     decision = Decision(
         form_key=form_key,
