@@ -32,9 +32,14 @@ from concord.api.controllers import HubApiController
 from concord.audit.controllers import AuditController
 from concord.categories.controllers import SharedCategoriesController
 from concord.dashboard.controllers import DashboardController
+from concord.dashboard.sections import platform_sections
 from concord.governance.actions.controllers import ActionItemsController
+from concord.governance.decisions.controllers import DecisionsController
+from concord.governance.glossary.controllers import GlossaryController
 from concord.governance.meetings.controllers import MeetingsController
 from concord.governance.minutes.controllers import MinutesController
+from concord.governance.principles.banner import defaults_apply
+from concord.governance.principles.controllers import PrinciplesController
 from concord.governance.reviews.controllers import review_controllers
 from concord.hub import Hub
 from concord.mail.controllers import DemoMailboxController
@@ -60,7 +65,9 @@ from consent.processing_records.controllers import ProcessingRecordsController
 from consent.purposes.controllers import PurposesController
 from consent.retention.controllers import RetentionController
 from consent.rights.controllers import ContactRightsController, RightsRequestsController
+from consent.rights.dashboard import open_requests_section
 from outreach.matching.controllers import MatchingController
+from outreach.matching.dashboard import latest_round
 
 HTMX_DIR = Path(htmx_package_file).parent / "static" / "htmx"
 # Paths whose POSTs are authenticated by something other than the session cookie: the API by
@@ -71,6 +78,7 @@ CSRF_EXEMPT = [f"^{API_PREFIX}/", "^/u/"]
 def _template_engine(engine: JinjaTemplateEngine) -> None:
     env: Environment = engine.engine
     env.globals["Access"] = Access
+    env.globals["principles_defaults_apply"] = defaults_apply
     env.policies["json.dumps_kwargs"] = {"sort_keys": True}
 
 
@@ -120,13 +128,28 @@ def create_app(
             MinutesController,
             ActionItemsController,
             *review_controllers(settings),
+            PrinciplesController,
+            DecisionsController,
+            GlossaryController,
             health,
             create_static_files_router("/static", directories=[STATIC], opt=public),
             create_static_files_router(
                 "/static/vendor/htmx", directories=[HTMX_DIR], opt=public, name="htmx"
             ),
         ],
-        state=State({"settings": settings, "hub": hub, "vaults": vaults}),
+        state=State(
+            {
+                "settings": settings,
+                "hub": hub,
+                "vaults": vaults,
+                # One partial per section; later features append their providers here.
+                "dashboard_sections": [
+                    *platform_sections(),
+                    latest_round,
+                    open_requests_section(vaults),
+                ],
+            }
+        ),
         dependencies={
             "hub": Provide(lambda: hub, sync_to_thread=False),
             "vaults": Provide(lambda: vaults, sync_to_thread=False),

@@ -5,6 +5,8 @@ from concord.audit.models import AuditEntry
 from concord.categories.models import SharedCategory
 from concord.db import HubBase
 from concord.governance.actions.models import ActionItem
+from concord.governance.decisions.models import Decision, Delegate, Position
+from concord.governance.glossary.models import GlossaryEdit, GlossaryTerm, PartnerWording
 from concord.governance.meetings.models import (
     AgendaItem,
     Meeting,
@@ -13,6 +15,7 @@ from concord.governance.meetings.models import (
     PersonAttendance,
 )
 from concord.governance.minutes.models import Minutes, MinutesAmendment, MinutesComment
+from concord.governance.principles.models import PrinciplesSignature, PrinciplesVersion
 from concord.governance.reviews.models import (
     PartnerReview,
     ReviewComment,
@@ -27,6 +30,10 @@ __all__ = [
     "AgendaItem",
     "ApiToken",
     "AuditEntry",
+    "Decision",
+    "Delegate",
+    "GlossaryEdit",
+    "GlossaryTerm",
     "HubBase",
     "LoginFailure",
     "Meeting",
@@ -37,8 +44,12 @@ __all__ = [
     "Partner",
     "PartnerAttendance",
     "PartnerReview",
+    "PartnerWording",
     "PasswordReset",
     "PersonAttendance",
+    "Position",
+    "PrinciplesSignature",
+    "PrinciplesVersion",
     "ReviewComment",
     "ReviewDocument",
     "ReviewRound",

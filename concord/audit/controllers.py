@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from concord.audit import chain
 from concord.audit.models import AuditEntry
+from concord.governance import seals as governance_seals
 from concord.hub import Hub
 from concord.web.access import Access, access
 from concord.web.pages import page
@@ -35,10 +36,11 @@ class AuditController(Controller):
                 query = query.where(AuditEntry.seq < before)
             entries = session.scalars(query).all()
             report = chain.verify(session)
+            sealed = governance_seals.verify(session) if report.ok else []
         older = entries[-1].seq if len(entries) == PAGE_SIZE else None
         return page(
             request,
             "concord/audit/log/page.html",
-            {"entries": entries, "report": report, "older": older},
+            {"entries": entries, "report": report, "older": older, "sealed": sealed},
             partial="concord/audit/log/_entries.html",
         )

@@ -19,6 +19,7 @@ from concord.cli.background import PACKAGE_JOBS
 from concord.cli.importing import import_contacts
 from concord.cli.platform import data_dir_option, open_platform
 from concord.errors import InvalidInput
+from concord.governance import seals as governance_seals
 from concord.partners.services import add_partner, all_partners
 from concord.settings import SettingsError
 
@@ -233,8 +234,13 @@ def audit_verify(data_dir: Path | None) -> None:
         platform.hub.transaction() as session,
     ):
         report = chain.verify(session)
+        sealed = governance_seals.verify(session) if report.ok else []
     if not report.ok:
         _fail(f"audit chain broken at entry {report.first_bad_seq}: {report.reason}", 1)
+    if sealed:
+        for problem in sealed:
+            click.echo(f"concord: {problem.reason} ({problem.object_ref})", err=True)
+        _fail(f"{len(sealed)} governance record(s) do not match the audit chain", 1)
     click.echo(f"Audit chain intact: {report.checked} entries verified.")
 
 

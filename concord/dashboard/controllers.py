@@ -10,6 +10,7 @@ from litestar.response import Template
 
 from concord.accounts.models import Role
 from concord.audit import chain
+from concord.dashboard.sections import platform_sections, sections_for
 from concord.hub import Hub
 from concord.partners.services import all_partners
 from concord.web.access import VAULT_ROLES, Access, access
@@ -25,6 +26,9 @@ class DashboardController(Controller):
         with hub.transaction() as session:
             partners = list(all_partners(session))
             audit_entries = chain.count(session) if viewer.is_secretariat else None
+            # The composition root may add sections from packages the platform cannot import.
+            providers = request.app.state.get("dashboard_sections") or platform_sections()
+            sections = sections_for(session, viewer, providers)
         return page(
             request,
             "concord/dashboard/page.html",
@@ -33,5 +37,6 @@ class DashboardController(Controller):
                 "audit_entries": audit_entries,
                 "can_open_vault": viewer.role in VAULT_ROLES,
                 "is_admin": viewer.role is Role.PARTNER_ADMIN,
+                "sections": sections,
             },
         )

@@ -1,1 +1,2 @@
-"""The partnership's governance records, kept by the secretariat in the hub."""
+"""The partnership's governance records, kept in the hub: principles, decisions, glossary,
+meetings, minutes, action items and review rounds."""

@@ -1,17 +1,21 @@
 """The partnership's rules, as every part of the platform reads them.
 
-One service answers "what are the rules now?". Until the governance records back it with the
-signed Principles for Collaboration, it answers with the defaults below. Matching reads the
-disclosure fields, the calendar the coordination fields, governance the decision fields.
+One service answers "what are the rules now?": the settings block of the Principles for
+Collaboration in force (the latest version signed by every partner), or the defaults below
+until one is. Matching reads the disclosure fields, the calendar the coordination fields,
+governance the decision fields.
 """
 
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, fields
 from datetime import date
+from typing import Any
 
 from sqlalchemy.orm import Session
+
+from concord.governance.principles.in_force import version_in_force
 
 
 class Disclosure(enum.StrEnum):
@@ -60,7 +64,46 @@ class PartnershipSettings:
     source: str = "defaults (no principles signed by every partner yet)"
 
 
+DEFAULT_SOURCE = PartnershipSettings.source
+
+
+def as_record(rules: PartnershipSettings) -> dict[str, Any]:
+    """The rules as plain JSON values (``source`` left out): what a principles version stores
+    and what its hash covers."""
+    record = asdict(rules)
+    del record["source"]
+    record["disclosure"] = rules.disclosure.value
+    record["decision_rule"] = rules.decision_rule.value
+    record["blackouts"] = [
+        {"starts": b.starts.isoformat(), "ends": b.ends.isoformat(), "reason": b.reason}
+        for b in rules.blackouts
+    ]
+    return record
+
+
+def from_record(record: dict[str, Any], *, source: str = DEFAULT_SOURCE) -> PartnershipSettings:
+    """Rebuild the rules from :func:`as_record`'s form; a field it lacks keeps its default."""
+    known = {f.name for f in fields(PartnershipSettings)} - {"source"}
+    values: dict[str, Any] = {k: v for k, v in record.items() if k in known}
+    if "disclosure" in values:
+        values["disclosure"] = Disclosure(values["disclosure"])
+    if "decision_rule" in values:
+        values["decision_rule"] = DecisionRule(values["decision_rule"])
+    if "blackouts" in values:
+        values["blackouts"] = tuple(
+            Blackout(date.fromisoformat(b["starts"]), date.fromisoformat(b["ends"]), b["reason"])
+            for b in values["blackouts"]
+        )
+    return PartnershipSettings(**values, source=source)
+
+
 def current(session: Session) -> PartnershipSettings:
-    """The rules in force now."""
-    del session  # the governance issue reads the signed principles from here
-    return PartnershipSettings()
+    """The rules in force now: those of the signed principles, or the defaults."""
+    in_force = version_in_force(session)
+    if in_force is None:
+        return PartnershipSettings()
+    source = (
+        f"Principles for Collaboration version {in_force.number}, "
+        f"in force since {in_force.since:%Y-%m-%d %H:%M} UTC"
+    )
+    return from_record(in_force.settings, source=source)
