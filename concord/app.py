@@ -49,6 +49,7 @@ from consent.db import Vaults
 from consent.importing.controllers import import_controllers
 from consent.overview.controllers import VaultOverviewController
 from consent.purposes.controllers import PurposesController
+from outreach.calendar.controllers import CalendarController, CalendarItemsController, feed
 from outreach.matching.controllers import MatchingController
 
 HTMX_DIR = Path(htmx_package_file).parent / "static" / "htmx"
@@ -96,6 +97,9 @@ def create_app(
             PurposesController,
             CategoryMappingController,
             SharedCategoriesController,
+            CalendarController,
+            CalendarItemsController,
+            feed,
             health,
             create_static_files_router("/static", directories=[STATIC], opt=public),
             create_static_files_router(

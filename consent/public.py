@@ -1,5 +1,6 @@
-"""What other packages may ask of a vault: tokens for a matching round (later also audiences
-and overlap flags). Nothing here returns a name, an address, a phone number or a contact id.
+"""What other packages may ask of a vault: tokens for a matching round, overlap flags, and
+outreach audiences (their size for the owner, their tokens for a calendar period). Nothing here
+returns a name, an address, a phone number or a contact id.
 """
 
 from __future__ import annotations
@@ -14,9 +15,14 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, delete, func, insert, select
 
 from concord.settings import Settings
+from consent.audiences.services import AudienceSegment, audience_ids, check_segment
+from consent.audiences.services import own_categories as _own_categories
+from consent.audiences.services import popular_tags as _popular_tags
 from consent.contacts.models import CategoryMapping, Contact, Identifier
 from consent.db import Vaults
 from consent.overlap.models import OverlapFlag, RoundPseudonym
+from consent.purposes.models import Purpose
+from consent.suppression.services import SuppressionKey
 from consent.tokens import TOKEN_BYTES, round_key, token
 
 PSEUDONYM_BYTES = 16
@@ -24,10 +30,18 @@ PSEUDONYM_BYTES = 16
 __all__ = [
     "PSEUDONYM_BYTES",
     "TOKEN_BYTES",
+    "AudienceChoices",
+    "AudienceSegment",
+    "AudienceTokens",
+    "PurposeSummary",
     "RoundRecord",
     "VaultSubmission",
     "Vaults",
     "apply_overlap_flags",
+    "audience_choices",
+    "audience_size",
+    "audience_tokens",
+    "check_audience",
     "forget_round",
     "round_submission",
 ]
@@ -201,3 +215,95 @@ def forget_round(vaults: Vaults, partner_slug: str, round_id: str | None = None)
         if round_id is not None:
             query = query.where(RoundPseudonym.round_id == round_id)
         session.execute(query)
+
+
+# Outreach audiences -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PurposeSummary:
+    """A purpose of the partner's catalogue, as the item form offers it."""
+
+    code: str
+    name: str
+    channels: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class AudienceChoices:
+    """What a partner's staff can build a segment from: purposes, own categories, tags."""
+
+    purposes: list[PurposeSummary]
+    categories: list[str]
+    tags: list[str]
+
+
+@dataclass(frozen=True)
+class AudienceTokens:
+    """An audience as the hub may see it: per person, the keyed tokens of the calendar period.
+
+    ``untokenised`` counts members with no identifier the hub could link (post only, or only
+    identifiers several contacts share); they count for the owner but not across partners.
+    """
+
+    records: list[tuple[bytes, ...]]
+    untokenised: int
+
+
+def _suppression_key(settings: Settings, partner_slug: str) -> SuppressionKey | None:
+    return SuppressionKey(settings, partner_slug) if settings.secret_key else None
+
+
+def calendar_period_key(settings: Settings, period_id: str) -> bytes:
+    """The token key of one calendar period: the matching secret and the period, as rounds."""
+    if not settings.matching_secret:
+        raise RuntimeError(
+            "no matching secret: set CONCORD_MATCHING_SECRET or CONCORD_MATCHING_SECRET_FILE"
+        )
+    return round_key(settings.matching_secret.encode("utf-8"), f"calendar-period:{period_id}")
+
+
+def audience_choices(vaults: Vaults, partner_slug: str) -> AudienceChoices:
+    with vaults.transaction(partner_slug) as session:
+        purposes = [
+            PurposeSummary(p.code, p.name, tuple(c.value for c in p.channel_list))
+            for p in session.scalars(select(Purpose).order_by(Purpose.name))
+        ]
+        return AudienceChoices(purposes, _own_categories(session), _popular_tags(session))
+
+
+def check_audience(vaults: Vaults, partner_slug: str, segment: AudienceSegment) -> dict[str, str]:
+    """Messages for what the vault cannot honour: an unknown purpose, a channel it lacks."""
+    with vaults.transaction(partner_slug) as session:
+        return check_segment(session, segment)
+
+
+def audience_size(
+    vaults: Vaults, settings: Settings, partner_slug: str, segment: AudienceSegment
+) -> int:
+    """How many contacts the segment reaches now: for the owning partner's own staff only."""
+    with vaults.transaction(partner_slug) as session:
+        return len(audience_ids(session, segment, _suppression_key(settings, partner_slug)))
+
+
+def audience_tokens(
+    vaults: Vaults,
+    settings: Settings,
+    partner_slug: str,
+    segment: AudienceSegment,
+    *,
+    period_id: str,
+) -> AudienceTokens:
+    """The segment's members as keyed tokens of ``period_id``; the secret stays here.
+
+    Identifiers several of this vault's contacts carry are left out, as in matching rounds.
+    """
+    key = calendar_period_key(settings, period_id)
+    with vaults.transaction(partner_slug) as session:
+        members = set(audience_ids(session, segment, _suppression_key(settings, partner_slug)))
+        if not members:
+            return AudienceTokens([], 0)
+        connection = session.connection()
+        tokens_of, _ = _tokens_by_contact(connection, key, None)
+    records = [tokens_of[c] for c in members if tokens_of.get(c)]
+    return AudienceTokens(records, len(members) - len(records))

@@ -20,6 +20,7 @@ from concord.cli.platform import data_dir_option, open_platform
 from concord.errors import InvalidInput
 from concord.partners.services import add_partner, all_partners
 from concord.settings import SettingsError
+from outreach.calendar.jobs import JOBS as CALENDAR_JOBS
 from outreach.matching.jobs import JOBS as OUTREACH_JOBS
 
 OPERATOR = "operator:cli"
@@ -94,7 +95,7 @@ def worker(data_dir: Path | None) -> None:
             platform.hub,
             blocking=True,
             services={"vaults": platform.vaults},
-            extra_jobs=OUTREACH_JOBS,
+            extra_jobs=OUTREACH_JOBS + CALENDAR_JOBS,
         )
 
         def stop(signum: int, _frame: FrameType | None) -> None:

@@ -8,6 +8,7 @@ import uvicorn
 from concord import scheduler as scheduling
 from concord.app import configure_logging, create_app
 from concord.cli.platform import Platform
+from outreach.calendar.jobs import JOBS as CALENDAR_JOBS
 from outreach.matching.jobs import JOBS as OUTREACH_JOBS
 
 
@@ -20,7 +21,7 @@ def run_server(platform: Platform, *, with_scheduler: bool) -> None:
             platform.hub,
             blocking=False,
             services={"vaults": platform.vaults},
-            extra_jobs=OUTREACH_JOBS,
+            extra_jobs=OUTREACH_JOBS + CALENDAR_JOBS,
         )
         if with_scheduler
         else None
