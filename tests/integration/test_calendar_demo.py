@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import httpx
 from bs4 import BeautifulSoup
@@ -21,7 +22,7 @@ def test_demo_calendar_shows_a_populated_quarter_with_clashes(demo_server: DemoS
         for key, value in response.headers.multi_items()
         if key == "set-cookie" and value.startswith("concord_session=")
     )
-    entries = []
+    entries: list[Any] = []
     first = date.today().replace(day=1)
     for month in (shift_month(first, -1), first, shift_month(first, 1), shift_month(first, 2)):
         page = httpx.get(
