@@ -41,7 +41,7 @@ def plan(page: Page, server: DemoServer, partner: str, title: str, day: date) ->
 def sequence_of(feed_url: str, uid: str) -> int:
     calendar = Calendar.from_ical(httpx.get(feed_url).content)
     event = next(e for e in calendar.walk("VEVENT") if str(e["uid"]) == uid)
-    return int(event["sequence"])
+    return int(str(event["sequence"]))
 
 
 def test_plan_see_the_clash_move_to_the_suggested_date(page: Page, demo_server: DemoServer) -> None:
