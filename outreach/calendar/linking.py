@@ -11,7 +11,7 @@ it up to date from the hub's ``calendar_audiences`` rows by their digests.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 import numpy.typing as npt
@@ -99,22 +99,31 @@ class PeriodIndex:
         self.lock = threading.Lock()
 
     def add(self, item_id: str, digest: str, blob: bytes) -> None:
-        counts, keys = unpack(blob)
-        ids = self.space.ids_of(keys)
+        self.add_many([(item_id, digest, blob)])
+
+    def add_many(self, blobs: Sequence[tuple[str, str, bytes]]) -> None:
+        """Take in several audiences at once: one pass over the token space for them all."""
+        if not blobs:
+            return
+        unpacked = [unpack(blob) for _, _, blob in blobs]
+        ids = self.space.ids_of(np.concatenate([keys for _, keys in unpacked]))
+        counts = np.concatenate([c for c, _ in unpacked]).astype(np.int64)
         starts = np.zeros(counts.size, dtype=np.int64)
         if counts.size > 1:
-            np.cumsum(counts[:-1], dtype=np.int64, out=starts[1:])
+            np.cumsum(counts[:-1], out=starts[1:])
         heads = ids[starts] if counts.size else np.empty(0, dtype=np.int32)
         # Every further token of a record belongs to the same person as its first.
-        extra = counts.astype(np.int64) - 1
+        extra = counts - 1
         if extra.any():
             owners = np.repeat(np.arange(counts.size), extra)
             offsets = np.arange(int(extra.sum())) - np.repeat(np.cumsum(extra) - extra, extra)
-            others = ids[starts[owners] + 1 + offsets]
-            self.space.join(heads[owners], others)
-        self._heads[item_id] = heads
-        self._digests[item_id] = digest
-        self._people.pop(item_id, None)
+            self.space.join(heads[owners], ids[starts[owners] + 1 + offsets])
+        position = 0
+        for (item_id, digest, _), (item_counts, _) in zip(blobs, unpacked, strict=True):
+            self._heads[item_id] = heads[position : position + item_counts.size]
+            position += item_counts.size
+            self._digests[item_id] = digest
+            self._people.pop(item_id, None)
 
     def drop(self, item_id: str) -> None:
         self._heads.pop(item_id, None)
@@ -145,8 +154,7 @@ class PeriodIndex:
         for gone in set(self._digests) - set(current):
             self.drop(gone)
         stale = [i for i, digest in current.items() if self._digests.get(i) != digest]
-        for item_id, digest, blob in _blobs(session, stale):
-            self.add(item_id, digest, blob)
+        self.add_many(list(_blobs(session, stale)))
 
     def items(self) -> Iterable[str]:
         return self._heads.keys()

@@ -6,7 +6,6 @@ partner's own staff also see its private items and drafts. Nobody else ever sees
 
 from __future__ import annotations
 
-import calendar
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -104,9 +103,24 @@ class Day:
     items: list[OutreachItem] = field(default_factory=list)
 
 
+def _weeks(month: date) -> list[list[date]]:
+    """The Monday-to-Sunday weeks covering the month containing ``month``.
+
+    (Not the standard library's calendar module: a benchmark named bench/calendar.py hides it
+    from the type checker.)"""
+    first = month.replace(day=1)
+    last = shift_month(first, 1) - timedelta(days=1)
+    day = first - timedelta(days=first.weekday())
+    weeks = []
+    while day <= last:
+        weeks.append([day + timedelta(days=n) for n in range(7)])
+        day += timedelta(days=7)
+    return weeks
+
+
 def month_grid(month: date, items: Sequence[OutreachItem]) -> list[list[Day]]:
     """Weeks (Monday first) of the month containing ``month``, each day with its items."""
-    weeks = calendar.Calendar(firstweekday=0).monthdatescalendar(month.year, month.month)
+    weeks = _weeks(month)
     by_day: dict[date, list[OutreachItem]] = {}
     for item in items:
         by_day.setdefault(item.starts_at.astimezone(UTC).date(), []).append(item)
@@ -114,7 +128,7 @@ def month_grid(month: date, items: Sequence[OutreachItem]) -> list[list[Day]]:
 
 
 def month_range(month: date) -> tuple[date, date]:
-    weeks = calendar.Calendar(firstweekday=0).monthdatescalendar(month.year, month.month)
+    weeks = _weeks(month)
     return weeks[0][0], weeks[-1][-1]
 
 
