@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, delete, func, insert, select
 
 from concord.settings import Settings
+from consent.audiences.models import AudienceExclusion, AudiencePseudonym
 from consent.audiences.services import AudienceSegment, audience_ids, check_segment
 from consent.audiences.services import own_categories as _own_categories
 from consent.audiences.services import popular_tags as _popular_tags
@@ -42,6 +43,8 @@ __all__ = [
     "audience_size",
     "audience_tokens",
     "check_audience",
+    "exclude_from_audience",
+    "forget_audience",
     "forget_round",
     "round_submission",
 ]
@@ -248,6 +251,8 @@ class AudienceTokens:
 
     records: list[tuple[bytes, ...]]
     untokenised: int
+    # One fresh pseudonym per record, when the vault keeps the map for per-contact answers.
+    pseudonyms: list[bytes] | None = None
 
 
 def _suppression_key(settings: Settings, partner_slug: str) -> SuppressionKey | None:
@@ -279,11 +284,18 @@ def check_audience(vaults: Vaults, partner_slug: str, segment: AudienceSegment) 
 
 
 def audience_size(
-    vaults: Vaults, settings: Settings, partner_slug: str, segment: AudienceSegment
+    vaults: Vaults,
+    settings: Settings,
+    partner_slug: str,
+    segment: AudienceSegment,
+    *,
+    item_ref: str | None = None,
 ) -> int:
-    """How many contacts the segment reaches now: for the owning partner's own staff only."""
+    """How many contacts the segment reaches now (without those left out of ``item_ref``):
+    for the owning partner's own staff only."""
     with vaults.transaction(partner_slug) as session:
-        return len(audience_ids(session, segment, _suppression_key(settings, partner_slug)))
+        key = _suppression_key(settings, partner_slug)
+        return len(audience_ids(session, segment, key, item_ref))
 
 
 def audience_tokens(
@@ -293,17 +305,79 @@ def audience_tokens(
     segment: AudienceSegment,
     *,
     period_id: str,
+    item_ref: str | None = None,
+    keep_pseudonyms: bool = False,
 ) -> AudienceTokens:
     """The segment's members as keyed tokens of ``period_id``; the secret stays here.
 
     Identifiers several of this vault's contacts carry are left out, as in matching rounds.
+    With ``item_ref`` the contacts left out of that item are left out here too; with
+    ``keep_pseudonyms`` as well, each record gets a fresh pseudonym and the vault remembers,
+    until the next submission for the item, which contact it stands for.
     """
     key = calendar_period_key(settings, period_id)
     with vaults.transaction(partner_slug) as session:
-        members = set(audience_ids(session, segment, _suppression_key(settings, partner_slug)))
+        suppression = _suppression_key(settings, partner_slug)
+        members = set(audience_ids(session, segment, suppression, item_ref))
+        if item_ref is not None:
+            session.execute(delete(AudiencePseudonym).where(AudiencePseudonym.item_ref == item_ref))
         if not members:
-            return AudienceTokens([], 0)
+            return AudienceTokens([], 0, [] if keep_pseudonyms else None)
         connection = session.connection()
         tokens_of, _ = _tokens_by_contact(connection, key, None)
-    records = [tokens_of[c] for c in members if tokens_of.get(c)]
-    return AudienceTokens(records, len(members) - len(records))
+        kept = [c for c in members if tokens_of.get(c)]
+        records = [tokens_of[c] for c in kept]
+        if not (keep_pseudonyms and item_ref is not None):
+            return AudienceTokens(records, len(members) - len(records))
+        drawn = secrets.token_bytes(PSEUDONYM_BYTES * len(kept))
+        names = [drawn[n : n + PSEUDONYM_BYTES] for n in range(0, len(drawn), PSEUDONYM_BYTES)]
+        if kept:
+            session.execute(
+                insert(AudiencePseudonym),
+                [
+                    {"item_ref": item_ref, "pseudonym": name, "contact_id": contact_id}
+                    for name, contact_id in zip(names, kept, strict=True)
+                ],
+            )
+    return AudienceTokens(records, len(members) - len(records), names)
+
+
+def exclude_from_audience(
+    vaults: Vaults, partner_slug: str, item_ref: str, pseudonyms: Iterable[bytes], reason: str
+) -> int:
+    """Leave the contacts behind ``pseudonyms`` (of the item's latest submission) out of the
+    item from now on; returns how many were newly left out."""
+    with vaults.transaction(partner_slug) as session:
+        wanted = list(pseudonyms)
+        contacts: set[int] = set()
+        for start in range(0, len(wanted), 500):
+            contacts.update(
+                session.scalars(
+                    select(AudiencePseudonym.contact_id).where(
+                        AudiencePseudonym.item_ref == item_ref,
+                        AudiencePseudonym.pseudonym.in_(wanted[start : start + 500]),
+                    )
+                )
+            )
+        already = set(
+            session.scalars(
+                select(AudienceExclusion.contact_id).where(AudienceExclusion.item_ref == item_ref)
+            )
+        )
+        fresh = sorted(contacts - already)
+        if fresh:
+            session.execute(
+                insert(AudienceExclusion),
+                [{"item_ref": item_ref, "contact_id": c, "reason": reason} for c in fresh],
+            )
+        return len(fresh)
+
+
+def forget_audience(
+    vaults: Vaults, partner_slug: str, item_ref: str, *, exclusions: bool = False
+) -> None:
+    """Drop an item's pseudonym map (and, with ``exclusions``, whom it left out)."""
+    with vaults.transaction(partner_slug) as session:
+        session.execute(delete(AudiencePseudonym).where(AudiencePseudonym.item_ref == item_ref))
+        if exclusions:
+            session.execute(delete(AudienceExclusion).where(AudienceExclusion.item_ref == item_ref))

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, exists, func, select
 from sqlalchemy.orm import Session
 
+from consent.audiences.models import AudienceExclusion
 from consent.contacts.models import CategoryMapping, Contact, ContactTag, Identifier
 from consent.ledger.models import ConsentState, CurrentConsent
 from consent.purposes.models import Channel, Purpose
@@ -136,14 +137,24 @@ def _without_suppressed(
 
 
 def audience_ids(
-    session: Session, segment: AudienceSegment, key: SuppressionKey | None
+    session: Session,
+    segment: AudienceSegment,
+    key: SuppressionKey | None,
+    item_ref: str | None = None,
 ) -> list[int]:
-    """The contact ids in ``segment``, for use inside the vault only."""
+    """The contact ids in ``segment``, for use inside the vault only; with ``item_ref``,
+    without the contacts staff left out of that item."""
     if check_segment(session, segment):
         return []
     query = _query(session, segment)
     if query is None:
         return []
+    if item_ref is not None:
+        query = query.where(
+            ~exists().where(
+                AudienceExclusion.item_ref == item_ref, AudienceExclusion.contact_id == Contact.id
+            )
+        )
     return _without_suppressed(session, key, list(session.scalars(query.distinct())))
 
 

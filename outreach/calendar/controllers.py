@@ -25,6 +25,7 @@ from concord.categories.models import SharedCategory
 from concord.errors import InvalidInput
 from concord.hub import Hub
 from concord.partners.models import Partner
+from concord.partnership import settings as partnership
 from concord.web.access import Access, access
 from concord.web.pages import FormBody, page, see_other, viewer_of
 from consent.public import AudienceSegment, Vaults, audience_choices, audience_size
@@ -41,6 +42,7 @@ from outreach.calendar.feeds import (
 from outreach.calendar.items import (
     EditConflict,
     create_item,
+    leave_out_over_cap,
     move_item,
     own_item,
     parse_item,
@@ -55,6 +57,7 @@ from outreach.calendar.models import (
     OutreachItem,
     Visibility,
 )
+from outreach.matching.disclosure import publish
 
 ITEMS = "outreach/calendar/items/page.html"
 ITEM = "outreach/calendar/item/page.html"
@@ -253,6 +256,12 @@ class CalendarItemsController(Controller):
     ) -> Template:
         with hub.transaction() as session:
             item = own_item(session, partner, item_id)
+            rules = partnership.current(session)
+        flags_allowed = rules.disclosure is partnership.Disclosure.CONTACT_FLAGS
+        raw = request.query_params.get("left_out", "")
+        left_out = (
+            publish(int(raw), rules).label(rules.suppression_threshold) if raw.isdigit() else None
+        )
         if item is None:
             raise NotFoundException()
         report = evaluate(hub, item_id)
@@ -263,6 +272,8 @@ class CalendarItemsController(Controller):
             "form": form if form is not None else _form_of(item),
             "errors": errors,
             "conflict": _form_of(conflict) if conflict is not None else None,
+            "flags_allowed": flags_allowed,
+            "left_out": left_out,
             "size": _size(vaults, hub, partner, _form_of(item)),
             **_choices(hub, vaults, partner),
         }
@@ -362,6 +373,28 @@ class CalendarItemsController(Controller):
         except LookupError:
             raise NotFoundException() from None
         return see_other(f"/partners/{partner}/calendar/items/{item_id}?moved=1")
+
+    @post("/items/{item_id:str}/leave-out", sync_to_thread=True, opt=access(Access.PARTNER_VAULT))
+    def leave_out(
+        self,
+        request: Request[Any, Any, Any],
+        hub: NamedDependency[Hub],
+        vaults: NamedDependency[Vaults],
+        partner: FromPath[str],
+        item_id: FromPath[str],
+    ) -> Response[Any]:
+        """Leave the over-cap recipients out, where the principles allow per-contact answers."""
+        try:
+            count = leave_out_over_cap(
+                hub, vaults, partner, item_id, actor=viewer_of(request).actor
+            )
+        except InvalidInput as error:
+            return self._item(
+                request, hub, vaults, partner, item_id, form=None, errors=error.errors, status=400
+            )
+        except LookupError:
+            raise NotFoundException() from None
+        return see_other(f"/partners/{partner}/calendar/items/{item_id}?left_out={count}")
 
 
 def _version(data: dict[str, str]) -> int:

@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
+import numpy as np
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
@@ -21,9 +22,11 @@ from concord.hub import Hub
 from concord.partners.models import Partner
 from concord.partnership import settings as partnership
 from outreach.calendar import rules
+from outreach.calendar import rules as rules_module
 from outreach.calendar.items import day_of
 from outreach.calendar.linking import index_for
-from outreach.calendar.models import ItemStatus, OutreachItem, Visibility
+from outreach.calendar.models import CalendarAudience, ItemStatus, OutreachItem, Visibility
+from outreach.calendar.packing import pseudonyms
 from outreach.calendar.periods import period_bounds, period_of
 from outreach.matching.disclosure import publish
 
@@ -249,6 +252,43 @@ def evaluate(hub: Hub, item_id: str, *, suggest: bool = True) -> Evaluation | No
             )
         _store(session, item, result.to_json(), len(result.clashes))
         return result
+
+
+def over_cap_pseudonyms(
+    hub: Hub, item_id: str, *, rules: partnership.PartnershipSettings
+) -> list[bytes]:
+    """The pseudonyms of the item's records whose person the item takes over the cap (only
+    for audiences submitted with pseudonyms; otherwise none)."""
+    with hub.transaction() as session:
+        item = session.get_one(OutreachItem, item_id)
+        blob = session.scalar(
+            select(CalendarAudience.payload).where(CalendarAudience.item_id == item_id)
+        )
+        names = pseudonyms(blob) if blob else None
+        if not names:
+            return []
+        day = day_of(item)
+        period = period_of(day)
+        others = [
+            o
+            for o in _neighbours(session, item, rules.fatigue_cap_days)
+            if period_of(day_of(o)) == period
+        ]
+        index = index_for(session, str(hub.engine.url), period)
+        with index.lock:
+            present = set(index.items())
+            linked = [
+                ((day_of(o) - day).days, index.people(o.id)) for o in others if o.id in present
+            ]
+            over = rules_module.over_cap_people(
+                index.people(item_id),
+                linked,
+                universe=index.space.size,
+                cap_messages=rules.fatigue_cap_messages,
+                cap_days=rules.fatigue_cap_days,
+            )
+            caught = np.isin(index.record_people(item_id), over)
+    return [name for name, hit in zip(names, caught.tolist(), strict=True) if hit]
 
 
 def _store(session: Session, item: OutreachItem, clashes: str, count: int) -> None:

@@ -24,7 +24,15 @@ from concord.audit import chain
 from concord.db import utcnow
 from concord.errors import InvalidInput
 from concord.hub import Hub
-from consent.public import AudienceSegment, Vaults, audience_tokens, check_audience
+from concord.partnership import settings as partnership
+from consent.public import (
+    AudienceSegment,
+    Vaults,
+    audience_tokens,
+    check_audience,
+    exclude_from_audience,
+    forget_audience,
+)
 from outreach.calendar.models import (
     CalendarAudience,
     ItemChannel,
@@ -330,10 +338,22 @@ def move_item(
     refresh_audience(hub, vaults, item_id)
 
 
-def refresh_audience(hub: Hub, vaults: Vaults, item_id: str) -> None:
+def refresh_audience(
+    hub: Hub,
+    vaults: Vaults,
+    item_id: str,
+    *,
+    rules: partnership.PartnershipSettings | None = None,
+) -> None:
     """Store the item's audience tokens for its period if it takes part in the rules, else
-    delete them; other items of the period are marked for re-evaluation."""
+    delete them; other items of the period are marked for re-evaluation.
+
+    Where the principles allow per-contact answers, the records carry pseudonyms that the
+    owner's vault can map back (to leave over-cap recipients out).
+    """
     with hub.transaction() as session:
+        rules = rules or partnership.current(session)
+        flags = rules.disclosure is partnership.Disclosure.CONTACT_FLAGS
         item = session.get_one(OutreachItem, item_id)
         period = period_of(day_of(item))
         segment = AudienceSegment(
@@ -345,8 +365,18 @@ def refresh_audience(hub: Hub, vaults: Vaults, item_id: str) -> None:
         partner_slug, counts = item.partner_slug, item.status.counts
     payload: bytes | None = None
     if counts and hub.settings.matching_secret:
-        tokens = audience_tokens(vaults, hub.settings, partner_slug, segment, period_id=period)
-        payload = pack(tokens.records)
+        tokens = audience_tokens(
+            vaults,
+            hub.settings,
+            partner_slug,
+            segment,
+            period_id=period,
+            item_ref=item_id,
+            keep_pseudonyms=flags,
+        )
+        payload = pack(tokens.records, tokens.pseudonyms)
+    else:
+        forget_audience(vaults, partner_slug, item_id)
     with hub.transaction() as session:
         existing = session.get(CalendarAudience, item_id)
         if payload is None:
@@ -379,10 +409,58 @@ def refresh_audience(hub: Hub, vaults: Vaults, item_id: str) -> None:
         )
 
 
-def clear_expired_audiences(hub: Hub, now: datetime | None = None) -> int:
-    """Retention: delete every audience whose calendar period has ended."""
+def clear_expired_audiences(
+    hub: Hub, now: datetime | None = None, *, vaults: Vaults | None = None
+) -> int:
+    """Retention: delete every audience whose calendar period has ended (and, given the
+    vaults, the pseudonym maps the owners kept for them)."""
+    cutoff = now or utcnow()
     with hub.transaction() as session:
-        gone = session.execute(
-            delete(CalendarAudience).where(CalendarAudience.expires_at <= (now or utcnow()))
+        expired = session.execute(
+            select(CalendarAudience.item_id, OutreachItem.partner_slug)
+            .join(OutreachItem, OutreachItem.id == CalendarAudience.item_id)
+            .where(CalendarAudience.expires_at <= cutoff)
+        ).all()
+        session.execute(delete(CalendarAudience).where(CalendarAudience.expires_at <= cutoff))
+    if vaults is not None:
+        for item_id, partner_slug in expired:
+            forget_audience(vaults, partner_slug, item_id)
+    return len(expired)
+
+
+def leave_out_over_cap(
+    hub: Hub,
+    vaults: Vaults,
+    partner_slug: str,
+    item_id: str,
+    *,
+    actor: str,
+    rules: partnership.PartnershipSettings | None = None,
+) -> int:
+    """Leave the recipients the item would take over the fatigue cap out of its audience.
+
+    Only where the principles allow per-contact answers: the hub sends the owner's vault the
+    pseudonyms of those recipients, never who they are. Returns how many were left out (an
+    exact count, for rounding before anybody sees it).
+    """
+    # Evaluation builds on this module (the day an item counts on), hence the late import.
+    from outreach.calendar.evaluation import evaluate, over_cap_pseudonyms
+
+    with hub.transaction() as session:
+        rules = rules or partnership.current(session)
+        if own_item(session, partner_slug, item_id) is None:
+            raise LookupError(item_id)
+    if rules.disclosure is not partnership.Disclosure.CONTACT_FLAGS:
+        raise InvalidInput.one(
+            "leave_out", "The partnership's principles do not allow answers about single contacts."
         )
-        return int(gone.rowcount)  # type: ignore[attr-defined]
+    refresh_audience(hub, vaults, item_id, rules=rules)
+    chosen = over_cap_pseudonyms(hub, item_id, rules=rules)
+    left_out = exclude_from_audience(vaults, partner_slug, item_id, chosen, reason="fatigue_cap")
+    with hub.transaction() as session:
+        chain.record(
+            session, actor=actor, action="calendar.item.leave_out", object_ref=f"item:{item_id}"
+        )
+    refresh_audience(hub, vaults, item_id, rules=rules)
+    evaluate(hub, item_id)
+    return left_out

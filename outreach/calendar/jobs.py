@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from concord import jobs
+from consent.public import Vaults
 from outreach.calendar.evaluation import reevaluate_stale
 from outreach.calendar.items import clear_expired_audiences
 
@@ -18,7 +19,9 @@ def refresh_clashes() -> None:
 
 
 def retention() -> None:
-    cleared = clear_expired_audiences(jobs.current_hub())
+    vaults = jobs.bound("vaults")
+    assert isinstance(vaults, Vaults)
+    cleared = clear_expired_audiences(jobs.current_hub(), vaults=vaults)
     if cleared:
         log.info("calendar retention deleted the tokens of %d audiences", cleared)
 

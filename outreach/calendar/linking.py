@@ -142,6 +142,13 @@ class PeriodIndex:
         self._people[item_id] = (self.space.generation, found)
         return found
 
+    def record_people(self, item_id: str) -> Ids:
+        """The person of each record of the item's audience, in packing order."""
+        heads = self._heads.get(item_id)
+        if heads is None:
+            return np.empty(0, dtype=np.int32)
+        return self.space.roots()[heads]
+
     def sync(self, session: Session) -> None:
         """Bring the index up to the hub's rows: load changed blobs, forget removed ones."""
         current = dict(

@@ -55,6 +55,37 @@ def topic_clashes(
     ]
 
 
+def _busiest(
+    people: People,
+    neighbours: Sequence[tuple[int, People]],
+    *,
+    universe: int,
+    cap_days: int,
+    offsets: Sequence[int],
+) -> dict[int, npt.NDArray[np.int32]]:
+    """For each offset, each person's most messages from the others in a window of
+    ``cap_days`` days containing that day."""
+    low = min(offsets) - (cap_days - 1)
+    high = max(offsets) + (cap_days - 1)
+    width = high - low + 1
+    row = np.full(universe, -1, dtype=np.int32)
+    row[people] = np.arange(people.size, dtype=np.int32)
+    received = np.zeros((people.size, width), dtype=np.int16)
+    for offset, theirs in neighbours:
+        if low <= offset <= high and theirs.size:
+            rows = row[theirs]
+            received[rows[rows >= 0], offset - low] += 1
+    running = np.zeros((people.size, width + 1), dtype=np.int32)
+    np.cumsum(received, axis=1, out=running[:, 1:])
+    # window[:, s]: messages in the cap_days days from day low + s.
+    window = running[:, cap_days:] - running[:, :-cap_days]
+    busiest: dict[int, npt.NDArray[np.int32]] = {}
+    for offset in offsets:
+        first = offset - (cap_days - 1) - low
+        busiest[offset] = window[:, first : first + cap_days].max(axis=1)
+    return busiest
+
+
 def over_cap(
     people: People,
     neighbours: Sequence[tuple[int, People]],
@@ -75,27 +106,26 @@ def over_cap(
         return {}
     if people.size == 0 or cap_days <= 0:
         return dict.fromkeys(offsets, 0)
-    low = min(offsets) - (cap_days - 1)
-    high = max(offsets) + (cap_days - 1)
-    width = high - low + 1
-    row = np.full(universe, -1, dtype=np.int32)
-    row[people] = np.arange(people.size, dtype=np.int32)
-    received = np.zeros((people.size, width), dtype=np.int16)
-    for offset, theirs in neighbours:
-        if low <= offset <= high and theirs.size:
-            rows = row[theirs]
-            received[rows[rows >= 0], offset - low] += 1
-    running = np.zeros((people.size, width + 1), dtype=np.int32)
-    np.cumsum(received, axis=1, out=running[:, 1:])
-    # window[:, s]: messages in the cap_days days from day low + s.
-    window = running[:, cap_days:] - running[:, :-cap_days]
-    counts: dict[int, int] = {}
-    for offset in offsets:
-        first = offset - (cap_days - 1) - low
-        busiest = window[:, first : first + cap_days].max(axis=1)
-        # The item itself is one more message in every window that contains its day.
-        counts[offset] = int(np.count_nonzero(busiest + 1 > cap_messages))
-    return counts
+    busiest = _busiest(people, neighbours, universe=universe, cap_days=cap_days, offsets=offsets)
+    # The item itself is one more message in every window that contains its day.
+    return {
+        offset: int(np.count_nonzero(most + 1 > cap_messages)) for offset, most in busiest.items()
+    }
+
+
+def over_cap_people(
+    people: People,
+    neighbours: Sequence[tuple[int, People]],
+    *,
+    universe: int,
+    cap_messages: int,
+    cap_days: int,
+) -> People:
+    """The people the item, on its own day, would take over the cap."""
+    if people.size == 0 or cap_days <= 0:
+        return np.empty(0, dtype=np.int32)
+    busiest = _busiest(people, neighbours, universe=universe, cap_days=cap_days, offsets=[0])
+    return people[busiest[0] + 1 > cap_messages]
 
 
 def shared_people(people: People, others: Sequence[People], *, universe: int) -> list[int]:

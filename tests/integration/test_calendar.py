@@ -14,6 +14,7 @@ from litestar import Litestar
 from litestar.testing import TestClient
 from sqlalchemy import func, select
 
+from concord.partnership.settings import Disclosure, PartnershipSettings
 from concord.settings import Settings
 from consent.contacts.services import CleanContact, ContactInput, clean, save
 from consent.ledger.models import CollectionMethod, ConsentState
@@ -22,7 +23,7 @@ from consent.public import AudienceSegment, audience_size, audience_tokens
 from consent.purposes.models import Channel
 from consent.purposes.services import by_code
 from outreach.calendar.evaluation import evaluate
-from outreach.calendar.items import clear_expired_audiences
+from outreach.calendar.items import clear_expired_audiences, leave_out_over_cap
 from outreach.calendar.models import CalendarAudience, OutreachItem
 from tests.conftest import PARTNER_A, PARTNER_B, World, post_form
 
@@ -386,7 +387,12 @@ def test_cancelling_deletes_the_audience_tokens_and_retention_clears_ended_perio
         assert session.get(CalendarAudience, item_id) is None
     other = plan(client, PARTNER_A, item_form(DAY, title="Another"))
     assert clear_expired_audiences(world.hub, now=datetime(2027, 3, 31, 23, tzinfo=UTC)) == 0
-    assert clear_expired_audiences(world.hub, now=datetime(2027, 4, 1, 0, tzinfo=UTC)) == 1
+    assert (
+        clear_expired_audiences(
+            world.hub, now=datetime(2027, 4, 1, 0, tzinfo=UTC), vaults=world.vaults
+        )
+        == 1
+    )
     with world.hub.transaction() as session:
         assert session.get(CalendarAudience, other) is None
 
@@ -485,3 +491,34 @@ def test_a_revoked_feed_address_stops_working(
     response = post_form(client, form["action"], {}, follow_redirects=False)
     assert response.status_code == 303
     assert anonymous.get(address).status_code == 404
+
+
+def test_over_cap_recipients_can_be_left_out_where_the_principles_allow(
+    world: World, as_user: Callable[[str], TestClient[Litestar]]
+) -> None:
+    _shared_audiences(world)
+    comms_a, comms_b = as_user("comms_a"), as_user("comms_b")
+    for offset, topic in ((0, "one"), (8, "two"), (16, "three")):
+        plan(comms_b, PARTNER_B, item_form(DAY + timedelta(days=offset), topics=topic))
+    plan(comms_a, PARTNER_A, item_form(DAY + timedelta(days=4), topics="four"))
+    fifth = plan(comms_a, PARTNER_A, item_form(DAY + timedelta(days=12), topics="five"))
+    # Under the default principles (aggregates only) nobody is left out.
+    refused = post_form(comms_a, f"/partners/{PARTNER_A}/calendar/items/{fifth}/leave-out", {})
+    assert refused.status_code == 400
+    assert "do not allow" in refused.text
+    flags = PartnershipSettings(disclosure=Disclosure.CONTACT_FLAGS)
+    left_out = leave_out_over_cap(
+        world.hub, world.vaults, PARTNER_A, fifth, actor="test", rules=flags
+    )
+    assert left_out == 20
+    report = evaluate(world.hub, fifth)
+    assert report is not None and not [c for c in report.clashes if c.rule == "cap"]
+    segment = AudienceSegment(PURPOSE, "email")
+    size = audience_size(world.vaults, world.settings, PARTNER_A, segment, item_ref=fifth)
+    assert size == 11  # 31 less the 20 who would have had five messages
+    # Doing it again leaves nobody else out; the other items keep their whole audience.
+    assert (
+        leave_out_over_cap(world.hub, world.vaults, PARTNER_A, fifth, actor="test", rules=flags)
+        == 0
+    )
+    assert audience_size(world.vaults, world.settings, PARTNER_A, segment) == 31
