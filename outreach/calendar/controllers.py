@@ -224,10 +224,14 @@ class CalendarItemsController(Controller):
     ) -> Template:
         """The size of the audience the form describes: a fragment for htmx, or the form
         again with the size (the button for browsers without JavaScript)."""
-        form = {k: str(v) for k, v in request.query_params.items()}
+        form = {k: str(v) for k, v in request.query_params.items() if k != "_csrf_token"}
         size = _size(vaults, hub, partner, form)
         if request.headers.get("hx-request"):
             return Template(template_name=AUDIENCE, context={"size": size})
+        if form.get("item_ref"):
+            return self._item(
+                request, hub, vaults, partner, form["item_ref"], form=form, errors={}, size=size
+            )
         return self._new(request, hub, vaults, partner, form, {}, size=size)
 
     @get("/items/{item_id:str}", sync_to_thread=True, opt=access(Access.PARTNER_VAULT))
@@ -252,6 +256,7 @@ class CalendarItemsController(Controller):
         form: dict[str, str] | None,
         errors: dict[str, str],
         conflict: OutreachItem | None = None,
+        size: int | None = None,
         status: int = 200,
     ) -> Template:
         with hub.transaction() as session:
@@ -274,7 +279,7 @@ class CalendarItemsController(Controller):
             "conflict": _form_of(conflict) if conflict is not None else None,
             "flags_allowed": flags_allowed,
             "left_out": left_out,
-            "size": _size(vaults, hub, partner, _form_of(item)),
+            "size": size if size is not None else _size(vaults, hub, partner, _form_of(item)),
             **_choices(hub, vaults, partner),
         }
         return page(request, ITEM, context, status_code=status)

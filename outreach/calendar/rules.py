@@ -70,19 +70,20 @@ def _busiest(
     width = high - low + 1
     row = np.full(universe, -1, dtype=np.int32)
     row[people] = np.arange(people.size, dtype=np.int32)
-    received = np.zeros((people.size, width), dtype=np.int16)
+    # One row per day, one column per person: each other item adds to one contiguous row.
+    received = np.zeros((width, people.size), dtype=np.int16)
     for offset, theirs in neighbours:
         if low <= offset <= high and theirs.size:
             rows = row[theirs]
-            received[rows[rows >= 0], offset - low] += 1
-    running = np.zeros((people.size, width + 1), dtype=np.int32)
-    np.cumsum(received, axis=1, out=running[:, 1:])
-    # window[:, s]: messages in the cap_days days from day low + s.
-    window = running[:, cap_days:] - running[:, :-cap_days]
+            received[offset - low, rows[rows >= 0]] += 1
+    running = np.zeros((width + 1, people.size), dtype=np.int16)
+    np.cumsum(received, axis=0, out=running[1:])
+    # window[s]: messages in the cap_days days from day low + s.
+    window = running[cap_days:] - running[:-cap_days]
     busiest: dict[int, npt.NDArray[np.int32]] = {}
     for offset in offsets:
         first = offset - (cap_days - 1) - low
-        busiest[offset] = window[:, first : first + cap_days].max(axis=1)
+        busiest[offset] = window[first : first + cap_days].max(axis=0).astype(np.int32)
     return busiest
 
 

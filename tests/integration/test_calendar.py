@@ -522,3 +522,18 @@ def test_over_cap_recipients_can_be_left_out_where_the_principles_allow(
         == 0
     )
     assert audience_size(world.vaults, world.settings, PARTNER_A, segment) == 31
+
+
+def test_the_size_preview_without_javascript_keeps_the_item_being_edited(
+    world: World, as_user: Callable[[str], TestClient[Litestar]]
+) -> None:
+    add_contacts(world, PARTNER_A, ["a1@x.example"], tags=("energy",))
+    add_contacts(world, PARTNER_A, ["a2@x.example"])
+    client = as_user("comms_a")
+    item_id = plan(client, PARTNER_A, item_form(DAY))
+    query = {**item_form(DAY, audience_tags="energy"), "item_ref": item_id, "version": "1"}
+    page = soup(client.get(f"/partners/{PARTNER_A}/calendar/audience", params=query))
+    assert page.select_one("#audience-size strong").text == "1"
+    form = page.select_one("form.item-form")
+    assert form["action"].endswith(f"/calendar/items/{item_id}")
+    assert page.select_one("#f-audience_tags")["value"] == "energy"
