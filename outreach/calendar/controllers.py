@@ -507,7 +507,12 @@ class CalendarController(Controller):
         return self._feeds(request, hub, new_address=None)
 
     def _feeds(
-        self, request: Request[Any, Any, Any], hub: Hub, *, new_address: str | None
+        self,
+        request: Request[Any, Any, Any],
+        hub: Hub,
+        *,
+        new_address: str | None,
+        repeated: bool = False,
     ) -> Template:
         viewer = viewer_of(request)
         with hub.transaction() as session:
@@ -518,6 +523,8 @@ class CalendarController(Controller):
             {
                 "feeds": found,
                 "new_address": new_address,
+                "repeated": repeated,
+                "form_key": secrets.token_hex(16),
                 "can_partner_feed": viewer.partner_slug is not None
                 and viewer.role.value in VAULT_ROLES,
             },
@@ -535,14 +542,23 @@ class CalendarController(Controller):
             scope = FeedScope.USER
         with hub.transaction() as session:
             user = session.get_one(User, viewer.id)
-            feed, clear = issue_feed(session, user=user, scope=scope, label=data.get("label", ""))
-            chain.record(
+            feed, clear = issue_feed(
                 session,
-                actor=viewer.actor,
-                action="calendar.feed.add",
-                object_ref=f"feed:{feed.id}",
-                detail=scope.value,
+                user=user,
+                scope=scope,
+                label=data.get("label", ""),
+                form_key=data.get("form_key", ""),
             )
+            if clear is not None:
+                chain.record(
+                    session,
+                    actor=viewer.actor,
+                    action="calendar.feed.add",
+                    object_ref=f"feed:{feed.id}",
+                    detail=scope.value,
+                )
+        if clear is None:
+            return self._feeds(request, hub, new_address=None, repeated=True)
         # Shown once, on this response only (not a redirect: the address is not kept).
         address = f"{hub.settings.public_url}/feeds/{clear}.ics"
         return self._feeds(request, hub, new_address=address)

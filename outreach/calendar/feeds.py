@@ -39,9 +39,21 @@ def token_hash(token: str) -> str:
 
 
 def issue_feed(
-    session: Session, *, user: User, scope: FeedScope, label: str
-) -> tuple[CalendarFeed, str]:
-    """A new feed address; the clear token is returned once and never stored."""
+    session: Session, *, user: User, scope: FeedScope, label: str, form_key: str
+) -> tuple[CalendarFeed, str | None]:
+    """A new feed address; the clear token is returned once and never stored.
+
+    The same ``form_key`` again gives the feed made the first time, and no token (it was
+    shown then and is not kept).
+    """
+    form_key = form_key.strip()[:64] or secrets.token_hex(16)
+    earlier = session.scalar(
+        select(CalendarFeed).where(
+            CalendarFeed.user_id == user.id, CalendarFeed.form_key == form_key
+        )
+    )
+    if earlier is not None:
+        return earlier, None
     clear = secrets.token_urlsafe(32)
     feed = CalendarFeed(
         token_hash=token_hash(clear),
@@ -49,6 +61,7 @@ def issue_feed(
         user_id=user.id,
         partner_slug=user.partner.slug if scope is FeedScope.PARTNER and user.partner else None,
         label=label.strip()[:100] or "Calendar",
+        form_key=form_key,
     )
     session.add(feed)
     session.flush()

@@ -257,6 +257,8 @@ def _save(
         item = own_item(session, partner_slug, item_id)
         if item is None:
             raise LookupError(item_id)
+        # The items near the old day lose a neighbour: their figures may change too.
+        mark_neighbours_stale(session, day_of(item), partnership.current(session))
         timing = ("starts_at", "ends_at", "status")
         changed_timing = any(
             name in values and values[name] != getattr(item, name) for name in timing
@@ -402,11 +404,25 @@ def refresh_audience(
                 existing.records = int.from_bytes(payload[4:8], "little")
                 existing.expires_at = period_end(period)
                 existing.submitted_at = utcnow()
-        session.execute(
-            update(OutreachItem)
-            .where(OutreachItem.status.in_([s for s in ItemStatus if s.counts]))
-            .values(clashes_stale=True)
+        mark_neighbours_stale(session, day_of(session.get_one(OutreachItem, item_id)), rules)
+
+
+def mark_neighbours_stale(
+    session: Session, day: date, rules: partnership.PartnershipSettings
+) -> None:
+    """Items whose figures a change on ``day`` may alter: those within reach of any rule."""
+    reach = timedelta(days=max(rules.fatigue_cap_days, rules.topic_gap_days, 1) + 1)
+    middle = datetime(day.year, day.month, day.day, tzinfo=UTC)
+    session.execute(
+        update(OutreachItem)
+        .where(
+            OutreachItem.status.in_([s for s in ItemStatus if s.counts]),
+            OutreachItem.starts_at >= middle - reach,
+            OutreachItem.starts_at < middle + reach,
         )
+        .values(clashes_stale=True)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def clear_expired_audiences(

@@ -162,6 +162,8 @@ class CalendarFeed(HubBase):
     """A secret-token iCalendar address; the token is stored hashed, shown once."""
 
     __tablename__ = "calendar_feeds"
+    # The form posted twice (a reload of the page that shows the address) makes one feed.
+    __table_args__ = (UniqueConstraint("user_id", "form_key", name="uq_calendar_feeds_form_key"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
@@ -171,5 +173,6 @@ class CalendarFeed(HubBase):
         ForeignKey("partners.slug", ondelete="CASCADE")
     )
     label: Mapped[str] = mapped_column(String(100))
+    form_key: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

@@ -24,7 +24,7 @@ from consent.purposes.models import Channel
 from consent.purposes.services import by_code
 from outreach.calendar.evaluation import evaluate
 from outreach.calendar.items import clear_expired_audiences, leave_out_over_cap
-from outreach.calendar.models import CalendarAudience, OutreachItem
+from outreach.calendar.models import CalendarAudience, CalendarFeed, OutreachItem
 from tests.conftest import PARTNER_A, PARTNER_B, World, post_form
 
 MATCHING_SECRET = "calendar-test-matching-secret-" + "m" * 32
@@ -398,7 +398,9 @@ def test_cancelling_deletes_the_audience_tokens_and_retention_clears_ended_perio
 
 
 def _new_feed(client: TestClient[Litestar], scope: str = "user") -> str:
-    response = post_form(client, "/calendar/feeds", {"label": "Mine", "scope": scope})
+    form_key = soup(client.get("/calendar/feeds")).select_one("input[name=form_key]")["value"]
+    form = {"label": "Mine", "scope": scope, "form_key": form_key}
+    response = post_form(client, "/calendar/feeds", form)
     assert response.status_code == 200
     address = soup(response).select_one("#new-feed code").text
     match = re.search(r"/feeds/[^/]+\.ics$", address)
@@ -537,3 +539,18 @@ def test_the_size_preview_without_javascript_keeps_the_item_being_edited(
     form = page.select_one("form.item-form")
     assert form["action"].endswith(f"/calendar/items/{item_id}")
     assert page.select_one("#f-audience_tags")["value"] == "energy"
+
+
+def test_a_feed_form_sent_twice_makes_one_feed(
+    world: World, as_user: Callable[[str], TestClient[Litestar]]
+) -> None:
+    client = as_user("comms_a")
+    form = {"label": "Mine", "scope": "user", "form_key": "same-key"}
+    first = post_form(client, "/calendar/feeds", form)
+    assert soup(first).select_one("#new-feed code")
+    second = post_form(client, "/calendar/feeds", form)
+    assert second.status_code == 200
+    assert soup(second).select_one("#new-feed") is None
+    assert soup(second).select_one("#repeated") is not None
+    with world.hub.transaction() as session:
+        assert session.scalar(select(func.count()).select_from(CalendarFeed)) == 1

@@ -125,12 +125,14 @@ def upgrade() -> None:
         sa.Column("user_id", sa.Integer(), nullable=False),
         sa.Column("partner_slug", sa.String(length=40), nullable=True),
         sa.Column("label", sa.String(length=100), nullable=False),
+        sa.Column("form_key", sa.String(length=64), nullable=False),
         sa.Column("created_at", concord.db.UtcDateTime(timezone=True), nullable=False),
         sa.Column("revoked_at", concord.db.UtcDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(["partner_slug"], ["partners.slug"], ondelete="CASCADE"),
         sa.ForeignKeyConstraint(["user_id"], ["users.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("token_hash"),
+        sa.UniqueConstraint("user_id", "form_key", name="uq_calendar_feeds_form_key"),
     )
     with op.batch_alter_table("calendar_feeds", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_calendar_feeds_user_id"), ["user_id"], unique=False)
