@@ -83,3 +83,20 @@ def test_plan_see_the_clash_move_to_the_suggested_date(page: Page, demo_server: 
     cell = page.locator(f"td[data-day='{target.isoformat()}']")
     assert "Tidal power survey" in cell.inner_text()
     page.screenshot(path=str(SCREENSHOTS / "calendar-month.png"), full_page=True)
+
+
+def test_the_demo_quarter_at_a_glance(page: Page, demo_server: DemoServer) -> None:
+    """The secretariat's month view of the demo quarter, badges and all, for a person to see."""
+    sign_in(page, demo_server, "secretariat@partnership.example")
+    page.goto(f"{demo_server.url}/calendar?view=month&date={date.today().isoformat()}")
+    assert page.locator("a.entry").count() > 0
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "calendar-demo-month.png"), full_page=True)
+    page.get_by_role("link", name="Agenda").click()
+    page.wait_for_selector(".agenda")
+    page.screenshot(path=str(SCREENSHOTS / "calendar-demo-agenda.png"), full_page=True)
+    sign_in(page, demo_server, "comms@northmere.example")
+    page.goto(f"{demo_server.url}/partners/northmere/calendar/items")
+    page.locator("tbody a").first.click()
+    page.wait_for_selector(".rules-report")
+    page.screenshot(path=str(SCREENSHOTS / "calendar-demo-item.png"), full_page=True)
