@@ -22,7 +22,7 @@ from consent.ledger.services import append
 from consent.public import AudienceSegment, audience_size, audience_tokens
 from consent.purposes.models import Channel
 from consent.purposes.services import by_code
-from outreach.calendar.evaluation import evaluate
+from outreach.calendar.evaluation import evaluate, reevaluate_stale
 from outreach.calendar.items import clear_expired_audiences, leave_out_over_cap
 from outreach.calendar.models import CalendarAudience, CalendarFeed, OutreachItem
 from tests.conftest import PARTNER_A, PARTNER_B, World, post_form
@@ -329,10 +329,13 @@ def test_clashes_are_reported_in_published_counts_and_a_move_clears_them(
         item = session.get_one(OutreachItem, ours)
         assert item.sequence == before + 1
         assert item.starts_at.astimezone(UTC).date() == target
-    # Bravo's item was marked for re-evaluation and, once re-evaluated, has no clash either.
-    evaluate(world.hub, theirs)
+    # Bravo's item was marked for re-evaluation; the background job clears its badge too.
     with world.hub.transaction() as session:
-        assert session.get_one(OutreachItem, theirs).clash_count == 0
+        assert session.get_one(OutreachItem, theirs).clashes_stale
+    assert reevaluate_stale(world.hub) >= 1
+    with world.hub.transaction() as session:
+        refreshed = session.get_one(OutreachItem, theirs)
+        assert refreshed.clash_count == 0 and not refreshed.clashes_stale
 
 
 def test_small_overlaps_are_never_mentioned(
