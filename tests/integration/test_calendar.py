@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -23,7 +24,13 @@ from consent.public import AudienceSegment, audience_size, audience_tokens
 from consent.purposes.models import Channel
 from consent.purposes.services import by_code
 from outreach.calendar.evaluation import evaluate, reevaluate_stale
-from outreach.calendar.items import clear_expired_audiences, leave_out_over_cap
+from outreach.calendar.items import (
+    EditConflict,
+    clear_expired_audiences,
+    leave_out_over_cap,
+    parse_item,
+    update_item,
+)
 from outreach.calendar.models import CalendarAudience, CalendarFeed, OutreachItem
 from tests.conftest import PARTNER_A, PARTNER_B, World, post_form
 
@@ -557,3 +564,31 @@ def test_a_feed_form_sent_twice_makes_one_feed(
     assert soup(second).select_one("#repeated") is not None
     with world.hub.transaction() as session:
         assert session.scalar(select(func.count()).select_from(CalendarFeed)) == 1
+
+
+def test_parallel_saves_of_one_version_let_exactly_one_through(
+    world: World, as_user: Callable[[str], TestClient[Litestar]]
+) -> None:
+    item_id = plan(as_user("comms_a"), PARTNER_A, item_form(DAY))
+    outcomes: list[str] = []
+
+    def save(number: int) -> None:
+        fields = parse_item(item_form(DAY, title=f"Editor {number}"))
+        try:
+            update_item(
+                world.hub, world.vaults, PARTNER_A, item_id, fields, expected_version=1, actor="t"
+            )
+            outcomes.append(f"Editor {number}")
+        except EditConflict:
+            outcomes.append("conflict")
+
+    threads = [threading.Thread(target=save, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    winners = [o for o in outcomes if o != "conflict"]
+    assert len(outcomes) == 4 and len(winners) == 1
+    with world.hub.transaction() as session:
+        item = session.get_one(OutreachItem, item_id)
+        assert item.title == winners[0] and item.version == 2
