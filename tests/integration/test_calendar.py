@@ -251,9 +251,15 @@ def test_private_items_and_drafts_stay_with_their_partner(
     as_user: Callable[[str], TestClient[Litestar]],
 ) -> None:
     comms_a = as_user("comms_a")
-    plan(comms_a, PARTNER_A, item_form(DAY, title="Shared launch"))
-    plan(comms_a, PARTNER_A, item_form(DAY, title="Private plan", visibility="private"))
-    plan(comms_a, PARTNER_A, item_form(DAY, title="Draft idea", status="draft"))
+    shared = plan(comms_a, PARTNER_A, item_form(DAY, title="Shared launch"))
+    private = plan(comms_a, PARTNER_A, item_form(DAY, title="Private plan", visibility="private"))
+    draft = plan(comms_a, PARTNER_A, item_form(DAY, title="Draft idea", status="draft"))
+    for key in ("comms_b", "secretariat"):
+        client = as_user(key)
+        assert client.get(f"/calendar/items/{shared}").status_code == 200
+        assert client.get(f"/calendar/items/{private}").status_code == 404
+        assert client.get(f"/calendar/items/{draft}").status_code == 404
+    assert as_user("signatory_a").get(f"/calendar/items/{private}").status_code == 200
     assert _calendar_titles(comms_a, DAY) == {"Shared launch", "Private plan", "Draft idea"}
     assert _calendar_titles(as_user("secretariat"), DAY) == {"Shared launch"}
     assert _calendar_titles(as_user("comms_b"), DAY) == {"Shared launch"}
