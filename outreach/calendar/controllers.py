@@ -85,6 +85,7 @@ def _form_of(item: OutreachItem) -> dict[str, str]:
         "status": item.status.value,
         "visibility": item.visibility.value,
         "version": str(item.version),
+        "item_ref": item.id,
     }
 
 
@@ -126,7 +127,10 @@ def _size(vaults: Vaults, hub: Hub, partner: str, form: dict[str, str]) -> int |
     segment = _segment(form)
     if not segment.purpose_code or segment.channel not in {c.value for c in ItemChannel}:
         return None
-    return audience_size(vaults, hub.settings, partner, segment)
+    # On an item's own page, the contacts left out of it are not counted.
+    return audience_size(
+        vaults, hub.settings, partner, segment, item_ref=form.get("item_ref") or None
+    )
 
 
 class CalendarItemsController(Controller):
