@@ -66,6 +66,7 @@ from consent.purposes.controllers import PurposesController
 from consent.retention.controllers import RetentionController
 from consent.rights.controllers import ContactRightsController, RightsRequestsController
 from consent.rights.dashboard import open_requests_section
+from outreach.calendar.controllers import CalendarController, CalendarItemsController, feed
 from outreach.matching.controllers import MatchingController
 from outreach.matching.dashboard import latest_round
 
@@ -131,6 +132,9 @@ def create_app(
             PrinciplesController,
             DecisionsController,
             GlossaryController,
+            CalendarController,
+            CalendarItemsController,
+            feed,
             health,
             create_static_files_router("/static", directories=[STATIC], opt=public),
             create_static_files_router(

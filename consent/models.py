@@ -1,5 +1,6 @@
 """Every vault table, imported in one place so that metadata and migrations see them all."""
 
+from consent.audiences.models import AudienceExclusion, AudiencePseudonym
 from consent.contacts.models import CategoryMapping, Contact, ContactChange, ContactTag, Identifier
 from consent.db import VaultBase
 from consent.importing.models import ImportBatch, RejectedRow
@@ -13,6 +14,8 @@ from consent.suppression.models import Suppression
 from consent.vault_info import VaultInfo
 
 __all__ = [
+    "AudienceExclusion",
+    "AudiencePseudonym",
     "CategoryMapping",
     "ConsentEvent",
     "Contact",

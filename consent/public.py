@@ -1,6 +1,6 @@
-"""What other packages may ask of a vault: tokens for a matching round, stakeholder mail (later
-also audiences and overlap flags). Nothing here returns a name, an address, a phone number or a
-contact id.
+"""What other packages may ask of a vault: tokens for a matching round, overlap flags,
+outreach audiences (their size for the owner, their tokens for a calendar period), stakeholder
+mail and request counts. Nothing here returns a name, an address, a phone number or a contact id.
 """
 
 from __future__ import annotations
@@ -16,6 +16,10 @@ from typing import Any
 from sqlalchemy import Connection, delete, func, insert, select
 
 from concord.settings import Settings
+from consent.audiences.models import AudienceExclusion, AudiencePseudonym
+from consent.audiences.services import AudienceSegment, audience_ids, check_segment
+from consent.audiences.services import own_categories as _own_categories
+from consent.audiences.services import popular_tags as _popular_tags
 from consent.contacts.models import CategoryMapping, Contact, Identifier
 from consent.db import Vaults
 from consent.ledger.models import ConsentState, CurrentConsent
@@ -23,10 +27,11 @@ from consent.outbox import services as outbox
 from consent.outbox.models import OutboxMessage
 from consent.outbox.services import SendReport
 from consent.overlap.models import OverlapFlag, RoundPseudonym
-from consent.purposes.models import Channel, LegalBasis
+from consent.purposes.models import Channel, LegalBasis, Purpose
 from consent.purposes.services import by_code
 from consent.rights import requests as rights_requests
 from consent.rights.requests import RequestCounts
+from consent.suppression.services import SuppressionKey
 from consent.tokens import TOKEN_BYTES, round_key, token
 
 PSEUDONYM_BYTES = 16
@@ -34,6 +39,10 @@ PSEUDONYM_BYTES = 16
 __all__ = [
     "PSEUDONYM_BYTES",
     "TOKEN_BYTES",
+    "AudienceChoices",
+    "AudienceSegment",
+    "AudienceTokens",
+    "PurposeSummary",
     "QueueReport",
     "RequestCounts",
     "RoundRecord",
@@ -41,6 +50,12 @@ __all__ = [
     "VaultSubmission",
     "Vaults",
     "apply_overlap_flags",
+    "audience_choices",
+    "audience_size",
+    "audience_tokens",
+    "check_audience",
+    "exclude_from_audience",
+    "forget_audience",
     "forget_round",
     "open_request_counts",
     "outbox_status",
@@ -323,3 +338,166 @@ def open_request_counts(vaults: Vaults, partner_slug: str) -> RequestCounts:
     """
     with vaults.transaction(partner_slug) as session:
         return rights_requests.counts(session)
+
+
+# Outreach audiences -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PurposeSummary:
+    """A purpose of the partner's catalogue, as the item form offers it."""
+
+    code: str
+    name: str
+    channels: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class AudienceChoices:
+    """What a partner's staff can build a segment from: purposes, own categories, tags."""
+
+    purposes: list[PurposeSummary]
+    categories: list[str]
+    tags: list[str]
+
+
+@dataclass(frozen=True)
+class AudienceTokens:
+    """An audience as the hub may see it: per person, the keyed tokens of the calendar period.
+
+    ``untokenised`` counts members with no identifier the hub could link (post only, or only
+    identifiers several contacts share); they count for the owner but not across partners.
+    """
+
+    records: list[tuple[bytes, ...]]
+    untokenised: int
+    # One fresh pseudonym per record, when the vault keeps the map for per-contact answers.
+    pseudonyms: list[bytes] | None = None
+
+
+def _suppression_key(settings: Settings, partner_slug: str) -> SuppressionKey | None:
+    return SuppressionKey(settings, partner_slug) if settings.secret_key else None
+
+
+def calendar_period_key(settings: Settings, period_id: str) -> bytes:
+    """The token key of one calendar period: the matching secret and the period, as rounds."""
+    if not settings.matching_secret:
+        raise RuntimeError(
+            "no matching secret: set CONCORD_MATCHING_SECRET or CONCORD_MATCHING_SECRET_FILE"
+        )
+    return round_key(settings.matching_secret.encode("utf-8"), f"calendar-period:{period_id}")
+
+
+def audience_choices(vaults: Vaults, partner_slug: str) -> AudienceChoices:
+    with vaults.transaction(partner_slug) as session:
+        purposes = [
+            PurposeSummary(p.code, p.name, tuple(c.value for c in p.channel_list))
+            for p in session.scalars(select(Purpose).order_by(Purpose.name))
+        ]
+        return AudienceChoices(purposes, _own_categories(session), _popular_tags(session))
+
+
+def check_audience(vaults: Vaults, partner_slug: str, segment: AudienceSegment) -> dict[str, str]:
+    """Messages for what the vault cannot honour: an unknown purpose, a channel it lacks."""
+    with vaults.transaction(partner_slug) as session:
+        return check_segment(session, segment)
+
+
+def audience_size(
+    vaults: Vaults,
+    settings: Settings,
+    partner_slug: str,
+    segment: AudienceSegment,
+    *,
+    item_ref: str | None = None,
+) -> int:
+    """How many contacts the segment reaches now (without those left out of ``item_ref``):
+    for the owning partner's own staff only."""
+    with vaults.transaction(partner_slug) as session:
+        key = _suppression_key(settings, partner_slug)
+        return len(audience_ids(session, segment, key, item_ref))
+
+
+def audience_tokens(
+    vaults: Vaults,
+    settings: Settings,
+    partner_slug: str,
+    segment: AudienceSegment,
+    *,
+    period_id: str,
+    item_ref: str | None = None,
+    keep_pseudonyms: bool = False,
+) -> AudienceTokens:
+    """The segment's members as keyed tokens of ``period_id``; the secret stays here.
+
+    Identifiers several of this vault's contacts carry are left out, as in matching rounds.
+    With ``item_ref`` the contacts left out of that item are left out here too; with
+    ``keep_pseudonyms`` as well, each record gets a fresh pseudonym and the vault remembers,
+    until the next submission for the item, which contact it stands for.
+    """
+    key = calendar_period_key(settings, period_id)
+    with vaults.transaction(partner_slug) as session:
+        suppression = _suppression_key(settings, partner_slug)
+        members = set(audience_ids(session, segment, suppression, item_ref))
+        if item_ref is not None:
+            session.execute(delete(AudiencePseudonym).where(AudiencePseudonym.item_ref == item_ref))
+        if not members:
+            return AudienceTokens([], 0, [] if keep_pseudonyms else None)
+        connection = session.connection()
+        tokens_of, _ = _tokens_by_contact(connection, key, None)
+        kept = [c for c in members if tokens_of.get(c)]
+        records = [tokens_of[c] for c in kept]
+        if not (keep_pseudonyms and item_ref is not None):
+            return AudienceTokens(records, len(members) - len(records))
+        drawn = secrets.token_bytes(PSEUDONYM_BYTES * len(kept))
+        names = [drawn[n : n + PSEUDONYM_BYTES] for n in range(0, len(drawn), PSEUDONYM_BYTES)]
+        if kept:
+            session.execute(
+                insert(AudiencePseudonym),
+                [
+                    {"item_ref": item_ref, "pseudonym": name, "contact_id": contact_id}
+                    for name, contact_id in zip(names, kept, strict=True)
+                ],
+            )
+    return AudienceTokens(records, len(members) - len(records), names)
+
+
+def exclude_from_audience(
+    vaults: Vaults, partner_slug: str, item_ref: str, pseudonyms: Iterable[bytes], reason: str
+) -> int:
+    """Leave the contacts behind ``pseudonyms`` (of the item's latest submission) out of the
+    item from now on; returns how many were newly left out."""
+    with vaults.transaction(partner_slug) as session:
+        wanted = list(pseudonyms)
+        contacts: set[int] = set()
+        for start in range(0, len(wanted), 500):
+            contacts.update(
+                session.scalars(
+                    select(AudiencePseudonym.contact_id).where(
+                        AudiencePseudonym.item_ref == item_ref,
+                        AudiencePseudonym.pseudonym.in_(wanted[start : start + 500]),
+                    )
+                )
+            )
+        already = set(
+            session.scalars(
+                select(AudienceExclusion.contact_id).where(AudienceExclusion.item_ref == item_ref)
+            )
+        )
+        fresh = sorted(contacts - already)
+        if fresh:
+            session.execute(
+                insert(AudienceExclusion),
+                [{"item_ref": item_ref, "contact_id": c, "reason": reason} for c in fresh],
+            )
+        return len(fresh)
+
+
+def forget_audience(
+    vaults: Vaults, partner_slug: str, item_ref: str, *, exclusions: bool = False
+) -> None:
+    """Drop an item's pseudonym map (and, with ``exclusions``, whom it left out)."""
+    with vaults.transaction(partner_slug) as session:
+        session.execute(delete(AudiencePseudonym).where(AudiencePseudonym.item_ref == item_ref))
+        if exclusions:
+            session.execute(delete(AudienceExclusion).where(AudienceExclusion.item_ref == item_ref))

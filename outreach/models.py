@@ -1,5 +1,6 @@
 """Every hub table of outreach, imported in one place for the hub's migrations."""
 
+from outreach.calendar.models import CalendarAudience, CalendarFeed, OutreachItem
 from outreach.matching.models import MatchingRound, RoundSubmission
 
-__all__ = ["MatchingRound", "RoundSubmission"]
+__all__ = ["CalendarAudience", "CalendarFeed", "MatchingRound", "OutreachItem", "RoundSubmission"]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import date
 from pathlib import Path
 
 import click
@@ -32,6 +33,7 @@ from consent.importing.services import Importer
 from consent.importing.terms import DEFAULT_PURPOSE, check_terms
 from consent.public import queue_to_consenting
 from consent.purposes.models import LegalBasis
+from outreach.calendar.demo import seed_quarter
 from outreach.matching.models import MatchingRound, RoundStatus
 from outreach.matching.rounds import open_round, run_round
 
@@ -104,6 +106,14 @@ def seed_demo(platform: Platform) -> None:
     _first_round(platform)
     _first_stakeholder_mail(platform)
     seed_demo_requests(platform, [partner.slug for partner in DEMO_PARTNERS])
+    _plan_quarter(platform)
+
+
+def _plan_quarter(platform: Platform) -> None:
+    """Fill the shared calendar's coming weeks once, with a few clashes to look at."""
+    planned = seed_quarter(platform.hub, platform.vaults, today=date.today(), actor=ACTOR)
+    if planned:
+        click.echo(f"Planned {planned} demo outreach items on the shared calendar.", err=True)
 
 
 def _seed_accounts(platform: Platform) -> None:

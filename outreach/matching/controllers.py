@@ -18,6 +18,7 @@ from sqlalchemy import select
 from concord.categories.models import SharedCategory
 from concord.errors import InvalidInput
 from concord.hub import Hub
+from concord.partnership import settings as partnership
 from concord.partners.models import Partner
 from concord.web.access import Access, access
 from concord.web.pages import FormBody, page, see_other, viewer_of
@@ -156,9 +157,10 @@ class MatchingController(Controller):
                 select(MatchingRound).order_by(MatchingRound.opened_at.desc()).limit(RECENT)
             ).all()
             categories = session.scalars(select(SharedCategory).order_by(SharedCategory.name)).all()
+            rules = partnership.current(session)
         return page(
             request,
             "outreach/matching/rounds/page.html",
-            {"rounds": rounds, "categories": categories, "errors": errors},
+            {"rounds": rounds, "categories": categories, "errors": errors, "rules": rules},
             status_code=status,
         )

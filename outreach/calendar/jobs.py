@@ -1,0 +1,32 @@
+"""Background jobs of the calendar: refresh stale clash figures, delete ended periods' tokens."""
+
+from __future__ import annotations
+
+import logging
+
+from concord import jobs
+from consent.public import Vaults
+from outreach.calendar.evaluation import reevaluate_stale
+from outreach.calendar.items import clear_expired_audiences
+
+log = logging.getLogger("outreach.calendar")
+
+
+def refresh_clashes() -> None:
+    done = reevaluate_stale(jobs.current_hub())
+    if done:
+        log.info("calendar: re-evaluated %d items", done)
+
+
+def retention() -> None:
+    vaults = jobs.bound("vaults")
+    assert isinstance(vaults, Vaults)
+    cleared = clear_expired_audiences(jobs.current_hub(), vaults=vaults)
+    if cleared:
+        log.info("calendar retention deleted the tokens of %d audiences", cleared)
+
+
+JOBS: list[tuple[str, str, int]] = [
+    ("calendar.refresh_clashes", "outreach.calendar.jobs:refresh_clashes", 30),
+    ("calendar.retention", "outreach.calendar.jobs:retention", 3600),
+]

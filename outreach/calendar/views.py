@@ -1,0 +1,163 @@
+"""What the calendar pages and feeds show: who may see which item, and the grids.
+
+Everybody signed in sees every partner's partnership-visible items (drafts excepted); a
+partner's own staff also see its private items and drafts. Nobody else ever sees them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy.orm import Session
+
+from concord.partners.models import Partner
+from outreach.calendar.models import ItemChannel, ItemKind, ItemStatus, OutreachItem, Visibility
+
+VIEWS = ("month", "week", "agenda")
+PALETTE = 8
+
+
+def visible_to(partner_slug: str | None) -> ColumnElement[bool]:
+    """The items a member of ``partner_slug`` (None: the secretariat) may see."""
+    shared = and_(
+        OutreachItem.visibility == Visibility.PARTNERSHIP,
+        OutreachItem.status != ItemStatus.DRAFT,
+    )
+    if partner_slug is None:
+        return shared
+    return or_(shared, OutreachItem.partner_slug == partner_slug)
+
+
+@dataclass(frozen=True)
+class Filters:
+    partner: str = ""
+    channel: str = ""
+    kind: str = ""
+    topic: str = ""
+
+    def items(self) -> list[tuple[str, str]]:
+        pairs = [
+            ("partner", self.partner),
+            ("channel", self.channel),
+            ("kind", self.kind),
+            ("topic", self.topic),
+        ]
+        return [(k, v) for k, v in pairs if v]
+
+    def where(self) -> list[ColumnElement[bool]]:
+        found: list[ColumnElement[bool]] = []
+        if self.partner:
+            found.append(OutreachItem.partner_slug == self.partner)
+        if self.channel in {c.value for c in ItemChannel}:
+            found.append(OutreachItem.channel == ItemChannel(self.channel))
+        if self.kind in {k.value for k in ItemKind}:
+            found.append(OutreachItem.kind == ItemKind(self.kind))
+        if self.topic:
+            # Topics are stored space-separated: match a whole word.
+            padded = " " + OutreachItem.topics + " "
+            found.append(padded.contains(f" {self.topic.strip().lower()} ", autoescape=True))
+        return found
+
+
+def query_string(view: str, day: date, filters: Filters) -> str:
+    return urlencode([("view", view), ("date", day.isoformat()), *filters.items()])
+
+
+def items_between(
+    session: Session,
+    viewer_partner: str | None,
+    first: date,
+    last: date,
+    filters: Filters,
+) -> Sequence[OutreachItem]:
+    start = datetime.combine(first, time(0), tzinfo=UTC)
+    end = datetime.combine(last + timedelta(days=1), time(0), tzinfo=UTC)
+    query = (
+        select(OutreachItem)
+        .where(
+            visible_to(viewer_partner),
+            OutreachItem.starts_at >= start,
+            OutreachItem.starts_at < end,
+            *filters.where(),
+        )
+        .order_by(OutreachItem.starts_at, OutreachItem.title)
+    )
+    return session.scalars(query).all()
+
+
+def colours(session: Session) -> dict[str, str]:
+    """A CSS class per partner, stable as long as the partners are."""
+    slugs = session.scalars(select(Partner.slug).order_by(Partner.id)).all()
+    return {slug: f"partner-c{number % PALETTE}" for number, slug in enumerate(slugs)}
+
+
+@dataclass
+class Day:
+    day: date
+    in_month: bool
+    items: list[OutreachItem] = field(default_factory=list)
+
+
+def _weeks(month: date) -> list[list[date]]:
+    """The Monday-to-Sunday weeks covering the month containing ``month``.
+
+    (Not the standard library's calendar module: a benchmark named bench/calendar.py hides it
+    from the type checker.)"""
+    first = month.replace(day=1)
+    last = shift_month(first, 1) - timedelta(days=1)
+    day = first - timedelta(days=first.weekday())
+    weeks = []
+    while day <= last:
+        weeks.append([day + timedelta(days=n) for n in range(7)])
+        day += timedelta(days=7)
+    return weeks
+
+
+def month_grid(month: date, items: Sequence[OutreachItem]) -> list[list[Day]]:
+    """Weeks (Monday first) of the month containing ``month``, each day with its items."""
+    weeks = _weeks(month)
+    by_day: dict[date, list[OutreachItem]] = {}
+    for item in items:
+        by_day.setdefault(item.starts_at.astimezone(UTC).date(), []).append(item)
+    return [[Day(d, d.month == month.month, by_day.get(d, [])) for d in week] for week in weeks]
+
+
+def month_range(month: date) -> tuple[date, date]:
+    weeks = _weeks(month)
+    return weeks[0][0], weeks[-1][-1]
+
+
+def week_range(day: date) -> tuple[date, date]:
+    monday = day - timedelta(days=day.weekday())
+    return monday, monday + timedelta(days=6)
+
+
+def local_start(item: OutreachItem) -> datetime:
+    return item.starts_at.astimezone(ZoneInfo(item.timezone))
+
+
+def local_end(item: OutreachItem) -> datetime:
+    return item.ends_at.astimezone(ZoneInfo(item.timezone))
+
+
+def may_see(item: OutreachItem, viewer_partner: str | None) -> bool:
+    if item.partner_slug == viewer_partner and viewer_partner is not None:
+        return True
+    return item.visibility is Visibility.PARTNERSHIP and item.status is not ItemStatus.DRAFT
+
+
+def parse_day(raw: str | None, default: date) -> date:
+    try:
+        return date.fromisoformat(raw) if raw else default
+    except ValueError:
+        return default
+
+
+def shift_month(day: date, months: int) -> date:
+    index = day.year * 12 + day.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)
