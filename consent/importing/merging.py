@@ -18,6 +18,7 @@ earlier row added, exactly as if the rows had been typed in one by one.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import cast
@@ -25,7 +26,12 @@ from typing import cast
 from sqlalchemy import Connection, Table, exists, select
 
 from consent.contacts.models import Contact, ContactTag, Identifier
-from consent.identifiers import IdentifierKind
+from consent.identifiers import (
+    IdentifierKind,
+    InvalidIdentifier,
+    normalise_email,
+    normalise_phone,
+)
 from consent.importing.bulk import is_any_of
 from consent.importing.checking import Accepted, Checked, Rejected
 from consent.suppression.models import Suppression
@@ -254,6 +260,44 @@ def _without_suppressed(
     return kept
 
 
+def _identifier_hashes(cells: dict[str, str], key: SuppressionKey) -> set[str]:
+    """Keyed hashes of whatever in a rejected row's cells reads as an email or phone number.
+
+    A rejected row was not checked as a whole, so any cell may hold an address; phone numbers
+    count only in international form, since the row's country may be what was wrong with it.
+    """
+    hashes: set[str] = set()
+    for value in cells.values():
+        for kind, normalise in ((EMAIL, normalise_email), (PHONE, _international_phone)):
+            if (kind == EMAIL) != ("@" in value):
+                continue
+            with contextlib.suppress(InvalidIdentifier):
+                hashes.add(key.hash(kind, normalise(value)))
+    return hashes
+
+
+def _international_phone(raw: str) -> str:
+    return normalise_phone(raw, None)
+
+
+def _scrub_suppressed(
+    conn: Connection, rejected: list[Rejected], key: SuppressionKey
+) -> list[Rejected]:
+    """Rejected rows naming a suppressed person keep their line and reason, not their cells.
+
+    The report keeps a rejected row's cells so that staff can fix them; for a person who
+    objected or was erased, that would put their address back into the vault.
+    """
+    if not rejected or not conn.scalar(select(exists().select_from(SUPPRESSIONS))):
+        return rejected
+    hashed = [(row, _identifier_hashes(row.cells, key)) for row in rejected]
+    blocked = _suppressed(conn, {h for _, hashes in hashed for h in hashes})
+    return [
+        row if blocked.isdisjoint(hashes) else Rejected(row.line, row.reason, {})
+        for row, hashes in hashed
+    ]
+
+
 def _as_cells(entry: Accepted) -> dict[str, str]:
     # The raw cells stay in the worker that checked them; the checked values say as much.
     cells = {name: getattr(entry, name) for name in FIELDS}
@@ -265,12 +309,10 @@ def plan_chunk(
 ) -> ChunkPlan:
     """Decide, row by row and in file order, what each row does; nothing is written yet."""
     plan = ChunkPlan()
-    accepted: list[Accepted] = []
-    for row in checked:
-        if isinstance(row, Rejected):
-            plan.turn_away(row)
-        else:
-            accepted.append(row)
+    accepted = [row for row in checked if not isinstance(row, Rejected)]
+    rejected = [row for row in checked if isinstance(row, Rejected)]
+    for row in _scrub_suppressed(conn, rejected, suppression_key):
+        plan.turn_away(row)
     accepted = _without_suppressed(conn, plan, accepted, suppression_key)
 
     email_owners = _email_owners(conn, {e for row in accepted for e in row.emails})

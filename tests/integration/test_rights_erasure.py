@@ -219,12 +219,19 @@ def test_erasure_leaves_no_trace_in_the_vault_file(
         world,
         write(
             tmp_path,
-            f"Email;Phone;Country\r\n{EMAIL};;DE\r\n;030 9876543;DE\r\n".encode(),
+            f"Email;Phone;Country\r\n{EMAIL};;DE\r\n;030 9876543;DE\r\n"
+            f"{EMAIL};not a phone;DE\r\n".encode(),
             "again.csv",
         ),
     )
     assert again.counts.suppressed == 2
     assert again.counts.added == 0
+    # A row rejected for another reason keeps its line and reason, but not the erased address.
+    assert again.counts.rejected == 1
+    if world.settings.vault_url_template is None:
+        for path in vault_files(world):
+            content = path.read_bytes() if path.exists() else b""
+            assert EMAIL.lower().encode() not in content.lower(), path.name
 
 
 def test_a_shared_phone_number_is_not_suppressed_for_the_others(world: World) -> None:
