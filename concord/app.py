@@ -52,6 +52,7 @@ from consent.outbox.controllers import StakeholderMailboxController
 from consent.overview.controllers import VaultOverviewController
 from consent.preferences.controllers import PreferenceCentreController, UnsubscribeController
 from consent.purposes.controllers import PurposesController
+from outreach.events.controllers import EventsController, PartnerEventsController, RsvpController
 from outreach.matching.controllers import MatchingController
 
 HTMX_DIR = Path(htmx_package_file).parent / "static" / "htmx"
@@ -103,6 +104,9 @@ def create_app(
             PreferenceCentreController,
             UnsubscribeController,
             FindMyDataController,
+            EventsController,
+            PartnerEventsController,
+            RsvpController,
             health,
             create_static_files_router("/static", directories=[STATIC], opt=public),
             create_static_files_router(
