@@ -1,0 +1,411 @@
+"""Joint events: co-hosting, matched invitation lists with an .ics, RSVPs under a capacity
+held across partners (parallel requests), the waiting list, the deadline and attendance."""
+
+from __future__ import annotations
+
+import re
+import threading
+from datetime import timedelta
+
+import icalendar
+import pytest
+from bs4 import BeautifulSoup
+from litestar import Litestar
+from litestar.testing import TestClient
+from sqlalchemy import func, select, update
+
+from concord.app import create_app
+from concord.db import utcnow
+from consent.outbox import services as outbox
+from consent.outbox.models import OutboxMessage
+from consent.public import Audience
+from outreach.events import services
+from outreach.events.lists import commit_list
+from outreach.events.models import EventHost, EventListToken, JointEvent, WaitingPlace
+from outreach.events.rsvp import Choice, answer
+from tests.conftest import PARTNER_A, PARTNER_B, World, csrf_token, new_client, sign_in
+from tests.integration.stakeholders import NEWSLETTER, add_contact
+from tests.mailserver import MailServer
+
+MATCHING_SECRET = "event matching secret for the tests " + "m" * 8
+
+
+@pytest.fixture
+def events_world(world: World) -> World:
+    world.settings = world.settings.with_changes(matching_secret=MATCHING_SECRET)
+    return world
+
+
+@pytest.fixture
+def events_app(events_world: World) -> Litestar:
+    return create_app(events_world.settings, hub=events_world.hub, vaults=events_world.vaults)
+
+
+def client_as(app: Litestar, key: str) -> TestClient[Litestar]:
+    client = new_client(app)
+    sign_in(client, key)
+    return client
+
+
+def make_event(world: World, *, capacity: int = 50, cohost: bool = True) -> str:
+    start = (utcnow() + timedelta(days=30)).replace(microsecond=0)
+    details = services.EventDetails(
+        title="Standards and society day",
+        description="A day of talks.",
+        starts_at=start,
+        ends_at=start + timedelta(hours=3),
+        timezone="Europe/Berlin",
+        venue="Haus der Normen, Berlin",
+        online_url="https://meet.example.org/day",
+        capacity=capacity,
+        registration_deadline=start - timedelta(days=1),
+    )
+    with world.hub.transaction() as session:
+        event = services.create_event(session, details, partner_slug=PARTNER_A, actor="user:1")
+        event_id = event.id
+        if cohost:
+            services.invite_cohost(
+                session, event, partner_slug=PARTNER_A, cohost_slug=PARTNER_B, actor="user:1"
+            )
+            services.answer_cohosting(
+                session, event_id, partner_slug=PARTNER_B, accept=True, actor="user:4"
+            )
+    return event_id
+
+
+def commit(world: World, event_id: str, partner: str) -> tuple[int, int]:
+    report = commit_list(
+        world.hub,
+        world.vaults,
+        world.settings,
+        event_id=event_id,
+        partner_slug=partner,
+        audience=Audience(NEWSLETTER),
+        actor="user:1",
+    )
+    return report.invited, report.skipped
+
+
+def rsvp_tokens(world: World, partner: str) -> list[str]:
+    with world.vaults.transaction(partner) as session:
+        bodies = session.scalars(
+            select(OutboxMessage.text_body)
+            .where(OutboxMessage.kind == "event_invitation")
+            .order_by(OutboxMessage.id)
+        ).all()
+    return [re.search(r"/rsvp/(\S+)", body).group(1) for body in bodies]  # type: ignore[union-attr]
+
+
+def event_row(world: World, event_id: str) -> JointEvent:
+    with world.hub.transaction() as session:
+        return session.get_one(JointEvent, event_id)
+
+
+def host_row(world: World, event_id: str, partner: str) -> EventHost:
+    with world.hub.transaction() as session:
+        return session.get_one(EventHost, (event_id, partner))
+
+
+def test_comms_staff_create_an_event_and_another_partner_cohosts_it(events_app: Litestar) -> None:
+    alpha = client_as(events_app, "comms_a")
+    form = {
+        "title": "Open standards evening",
+        "starts_at": (utcnow() + timedelta(days=20)).strftime("%Y-%m-%dT18:00"),
+        "ends_at": (utcnow() + timedelta(days=20)).strftime("%Y-%m-%dT21:00"),
+        "registration_deadline": (utcnow() + timedelta(days=18)).strftime("%Y-%m-%dT12:00"),
+        "timezone": "Europe/Berlin",
+        "venue": "Berlin",
+        "capacity": "40",
+        "_csrf_token": csrf_token(alpha),
+    }
+    bad = alpha.post("/partners/alpha/events/new", data={**form, "capacity": "lots"})
+    assert bad.status_code == 400
+    assert BeautifulSoup(bad.text, "html.parser").select_one("#e-capacity") is not None
+    created = alpha.post("/partners/alpha/events/new", data=form, follow_redirects=False)
+    assert created.status_code == 303
+    path = created.headers["location"]
+    event_id = path.rsplit("/", 1)[1]
+    invited = alpha.post(
+        f"/partners/alpha/events/{event_id}/cohosts",
+        data={"cohost": "bravo", "_csrf_token": csrf_token(alpha)},
+        follow_redirects=False,
+    )
+    assert invited.status_code == 303
+
+    bravo = client_as(events_app, "comms_b")
+    page = BeautifulSoup(bravo.get(path).text, "html.parser")
+    assert page.h1 is not None and page.h1.text == "Open standards evening"
+    accepted = bravo.post(
+        f"/partners/bravo/events/{event_id}/cohosting",
+        data={"answer": "accept", "_csrf_token": csrf_token(bravo)},
+        follow_redirects=False,
+    )
+    assert accepted.status_code == 303
+    # Bravo cannot invite co-hosts to alpha's event, nor act in alpha's space.
+    assert (
+        bravo.post(
+            f"/partners/alpha/events/{event_id}/cohosts",
+            data={"cohost": "bravo", "_csrf_token": csrf_token(bravo)},
+        ).status_code
+        == 404
+    )
+    listed = BeautifulSoup(client_as(events_app, "secretariat").get("/events").text, "html.parser")
+    assert [a.text for a in listed.select("table.events a")] == ["Open standards evening"]
+    rows = BeautifulSoup(bravo.get(path).text, "html.parser").select("table.event-hosts tbody tr")
+    assert [(r["data-partner"], r.select("td")[0].text) for r in rows] == [
+        ("alpha", "accepted"),
+        ("bravo", "accepted"),
+    ]
+
+
+def test_lists_are_matched_the_earlier_invitation_wins_and_the_ics_parses(
+    events_world: World, mail_server: MailServer
+) -> None:
+    world = events_world
+    add_contact(world, "shared@example.org", partner=PARTNER_A)
+    add_contact(world, "only.alpha@example.org", partner=PARTNER_A)
+    add_contact(world, "Shared@Example.org", partner=PARTNER_B, given_name="Sam")
+    add_contact(world, "only.bravo@example.org", partner=PARTNER_B)
+    add_contact(world, "no.consent@example.org", partner=PARTNER_B, consent_to=())
+    event_id = make_event(world)
+
+    assert commit(world, event_id, PARTNER_A) == (2, 0)
+    assert commit(world, event_id, PARTNER_B) == (1, 1)
+    # A double submit invites nobody twice.
+    assert commit(world, event_id, PARTNER_B) == (1, 1)
+    with world.hub.transaction() as session:
+        assert session.scalar(select(func.count()).select_from(EventListToken)) == 0
+    assert host_row(world, event_id, PARTNER_A).list_order == 1
+    assert host_row(world, event_id, PARTNER_B).list_order == 2
+
+    settings = mail_server.settings(world.settings)
+    outbox.send_due(world.vaults, settings, PARTNER_A)
+    outbox.send_due(world.vaults, settings, PARTNER_B)
+    recipients = sorted(r.rcpt_tos[0] for r in mail_server.received)
+    assert recipients == [
+        "only.alpha@example.org",
+        "only.bravo@example.org",
+        "shared@example.org",
+    ]
+    message = mail_server.received[0].message
+    [ics_part] = [p for p in message.iter_attachments() if p.get_content_type() == "text/calendar"]
+    assert ics_part.get_param("method") == "REQUEST"
+    assert ics_part.get_filename() == "invitation.ics"
+    calendar = icalendar.Calendar.from_ical(ics_part.get_content())
+    assert calendar["METHOD"] == "REQUEST"
+    [vevent] = calendar.walk("VEVENT")
+    assert str(vevent["UID"]) == f"event-{event_id}@concord"
+    assert vevent["DTSTART"].params["TZID"] == "Europe/Berlin"
+    assert vevent["DTEND"].params["TZID"] == "Europe/Berlin"
+    assert vevent.decoded("DTSTART") == event_row(world, event_id).starts_at
+    assert str(vevent["SUMMARY"]) == "Standards and society day"
+    assert str(vevent["LOCATION"]) == "Haus der Normen, Berlin"
+    assert str(vevent["URL"]) == "https://meet.example.org/day"
+    assert calendar.walk("VTIMEZONE")[0]["TZID"] == "Europe/Berlin"
+    text = message.get_body(preferencelist=("plain",)).get_content()  # type: ignore[union-attr]
+    assert "https://testserver.local/rsvp/" in text
+    assert message["List-Unsubscribe"]
+
+
+def test_a_cohost_sees_how_many_were_skipped_suppressed_never_who(
+    events_world: World, events_app: Litestar
+) -> None:
+    world = events_world
+    add_contact(world, "shared@example.org", partner=PARTNER_A)
+    add_contact(world, "shared@example.org", partner=PARTNER_B)
+    event_id = make_event(world)
+    commit(world, event_id, PARTNER_A)
+    bravo = client_as(events_app, "comms_b")
+    response = bravo.post(
+        f"/partners/bravo/events/{event_id}/invitations",
+        data={"purpose": NEWSLETTER, "_csrf_token": csrf_token(bravo)},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303
+    page = BeautifulSoup(bravo.get(response.headers["location"]).text, "html.parser")
+    report = page.select_one("#list-report")
+    assert report is not None
+    assert "0 invited" in report.text
+    assert "<10 of your list were skipped" in report.text
+    assert "shared@example.org" not in bravo.get(f"/events/{event_id}").text
+
+
+def test_a_full_event_puts_people_on_the_waiting_list_and_a_decline_promotes_across_partners(
+    events_world: World, events_app: Litestar
+) -> None:
+    world = events_world
+    add_contact(world, "ada@example.org", partner=PARTNER_A)
+    add_contact(world, "bea@example.org", partner=PARTNER_B)
+    event_id = make_event(world, capacity=1)
+    commit(world, event_id, PARTNER_A)
+    commit(world, event_id, PARTNER_B)
+    [ada] = rsvp_tokens(world, PARTNER_A)
+    [bea] = rsvp_tokens(world, PARTNER_B)
+    invitee = new_client(events_app)
+
+    shown = BeautifulSoup(invitee.get(f"/rsvp/{ada}").text, "html.parser")
+    assert shown.h1 is not None and shown.h1.text == "Standards and society day"
+    accepted = invitee.post(
+        f"/rsvp/{ada}", data={"answer": "accept", "_csrf_token": csrf_token(invitee)}
+    )
+    assert "your place is booked" in accepted.text
+    waiting = invitee.post(
+        f"/rsvp/{bea}", data={"answer": "accept", "_csrf_token": csrf_token(invitee)}
+    )
+    assert "you are on the waiting list" in waiting.text
+    assert event_row(world, event_id).accepted == 1
+    assert host_row(world, event_id, PARTNER_B).waiting == 1
+
+    invitee.post(f"/rsvp/{ada}", data={"answer": "decline", "_csrf_token": csrf_token(invitee)})
+
+    assert event_row(world, event_id).accepted == 1
+    assert host_row(world, event_id, PARTNER_A).accepted == 0
+    assert host_row(world, event_id, PARTNER_A).declined == 1
+    assert host_row(world, event_id, PARTNER_B).accepted == 1
+    assert host_row(world, event_id, PARTNER_B).waiting == 0
+    with world.hub.transaction() as session:
+        assert session.scalar(select(func.count()).select_from(WaitingPlace)) == 0
+    page = BeautifulSoup(invitee.get(f"/rsvp/{bea}").text, "html.parser")
+    assert "you are coming" in page.select_one("#rsvp-answer").text  # type: ignore[union-attr]
+    with world.vaults.transaction(PARTNER_B) as session:
+        kinds = session.scalars(select(OutboxMessage.kind).order_by(OutboxMessage.id)).all()
+    assert kinds == ["event_invitation", "event_place"]
+
+
+def test_parallel_rsvps_across_partners_never_exceed_capacity(events_world: World) -> None:
+    world = events_world
+    for n in range(6):
+        add_contact(world, f"alpha{n}@example.org", partner=PARTNER_A)
+        add_contact(world, f"bravo{n}@example.org", partner=PARTNER_B)
+    event_id = make_event(world, capacity=4)
+    commit(world, event_id, PARTNER_A)
+    commit(world, event_id, PARTNER_B)
+    tokens = rsvp_tokens(world, PARTNER_A) + rsvp_tokens(world, PARTNER_B)
+    assert len(tokens) == 12
+    barrier = threading.Barrier(len(tokens))
+    errors: list[BaseException] = []
+
+    def accept(token: str) -> None:
+        try:
+            barrier.wait()
+            answer(world.hub, world.vaults, world.settings, token, Choice.ACCEPT)
+        except BaseException as error:  # reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=accept, args=(t,)) for t in tokens]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    assert event_row(world, event_id).accepted == 4
+    from consent.public import event_invitation_counts
+
+    counts = [event_invitation_counts(world.vaults, p, event_id) for p in (PARTNER_A, PARTNER_B)]
+    assert sum(c.get("accepted", 0) for c in counts) == 4
+    assert sum(c.get("waiting", 0) for c in counts) == 8
+    hosts = [host_row(world, event_id, p) for p in (PARTNER_A, PARTNER_B)]
+    assert sum(h.accepted for h in hosts) == 4
+    assert sum(h.waiting for h in hosts) == 8
+    with world.hub.transaction() as session:
+        assert session.scalar(select(func.count()).select_from(WaitingPlace)) == 8
+
+
+def test_parallel_requests_through_the_web_hold_capacity(
+    events_world: World, events_app: Litestar
+) -> None:
+    world = events_world
+    for n in range(5):
+        add_contact(world, f"alpha{n}@example.org", partner=PARTNER_A)
+        add_contact(world, f"bravo{n}@example.org", partner=PARTNER_B)
+    event_id = make_event(world, capacity=3)
+    commit(world, event_id, PARTNER_A)
+    commit(world, event_id, PARTNER_B)
+    tokens = rsvp_tokens(world, PARTNER_A) + rsvp_tokens(world, PARTNER_B)
+    clients = [new_client(events_app) for _ in tokens]
+    forms = [{"answer": "accept", "_csrf_token": csrf_token(c)} for c in clients]
+    barrier = threading.Barrier(len(tokens))
+    statuses: list[int] = []
+
+    def post(client: TestClient[Litestar], token: str, form: dict[str, str]) -> None:
+        barrier.wait()
+        statuses.append(client.post(f"/rsvp/{token}", data=form).status_code)
+
+    threads = [
+        threading.Thread(target=post, args=(c, t, f))
+        for c, t, f in zip(clients, tokens, forms, strict=True)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert statuses == [200] * len(tokens)
+    assert event_row(world, event_id).accepted == 3
+
+
+def test_answers_close_at_the_registration_deadline(
+    events_world: World, events_app: Litestar
+) -> None:
+    world = events_world
+    add_contact(world, "ada@example.org", partner=PARTNER_A)
+    event_id = make_event(world)
+    commit(world, event_id, PARTNER_A)
+    [token] = rsvp_tokens(world, PARTNER_A)
+    with world.hub.transaction() as session:
+        session.execute(
+            update(JointEvent)
+            .where(JointEvent.id == event_id)
+            .values(registration_deadline=utcnow() - timedelta(minutes=1))
+        )
+    invitee = new_client(events_app)
+    response = invitee.post(
+        f"/rsvp/{token}", data={"answer": "accept", "_csrf_token": csrf_token(invitee)}
+    )
+    assert response.status_code == 409
+    assert "Registration for this event has closed." in response.text
+    assert event_row(world, event_id).accepted == 0
+    assert new_client(events_app).get("/rsvp/not-a-token").status_code == 404
+
+
+def test_attendance_is_recorded_by_the_inviting_partner_and_counted_for_the_secretariat(
+    events_world: World, events_app: Litestar
+) -> None:
+    world = events_world
+    add_contact(world, "ada@example.org", partner=PARTNER_A)
+    add_contact(world, "bea@example.org", partner=PARTNER_B, given_name="Bea")
+    event_id = make_event(world)
+    commit(world, event_id, PARTNER_A)
+    commit(world, event_id, PARTNER_B)
+    for partner in (PARTNER_A, PARTNER_B):
+        [token] = rsvp_tokens(world, partner)
+        answer(world.hub, world.vaults, world.settings, token, Choice.ACCEPT)
+
+    alpha = client_as(events_app, "comms_a")
+    sheet = BeautifulSoup(
+        alpha.get(f"/partners/alpha/events/{event_id}/attendance").text, "html.parser"
+    )
+    boxes = sheet.select("input[type=checkbox]")
+    assert len(boxes) == 1  # alpha sees only its own invitee
+    assert "Bea" not in sheet.text
+    saved = alpha.post(
+        f"/partners/alpha/events/{event_id}/attendance",
+        data={str(boxes[0]["name"]): "on", "_csrf_token": csrf_token(alpha)},
+        follow_redirects=False,
+    )
+    assert saved.status_code == 303
+    assert host_row(world, event_id, PARTNER_A).attended == 1
+    assert host_row(world, event_id, PARTNER_B).attended == 0
+
+    secretariat = client_as(events_app, "secretariat")
+    page = BeautifulSoup(secretariat.get(f"/events/{event_id}").text, "html.parser")
+    rows = {
+        str(r["data-partner"]): [td.text for td in r.select("td")][1:]
+        for r in page.select("table.event-hosts tbody tr")
+    }
+    assert rows == {"alpha": ["1", "1", "0", "0", "1"], "bravo": ["1", "1", "0", "0", "0"]}
+    assert "ada@example.org" not in page.text
+    assert secretariat.get(f"/partners/alpha/events/{event_id}/attendance").status_code in {
+        403,
+        404,
+    }
