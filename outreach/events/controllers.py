@@ -13,6 +13,7 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 from sqlalchemy import select
 
+from concord.db import utcnow
 from concord.errors import InvalidInput
 from concord.hub import Hub
 from concord.partners.models import Partner
@@ -33,7 +34,7 @@ from consent.public import (
 )
 from outreach.events import services
 from outreach.events.lists import ListBusy, commit_list
-from outreach.events.models import EventHost, HostStatus, JointEvent
+from outreach.events.models import EventHost, EventStatus, HostStatus, JointEvent
 from outreach.events.rsvp import Choice, RsvpClosed, answer, invitation
 from outreach.matching.disclosure import publish
 
@@ -448,6 +449,11 @@ def _rsvp_page(
                 if h.status is HostStatus.ACCEPTED
             ],
             "full": event.accepted >= event.capacity,
+            "closed": "This event is cancelled."
+            if event.status is EventStatus.CANCELLED
+            else "Registration for this event has closed."
+            if event.registration_deadline <= utcnow()
+            else None,
             "local": services.local_time,
         },
     )

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, insert, select, update
@@ -48,6 +49,10 @@ from outreach.matching.linking import link_and_count
 
 # The name the earlier lists go by in linking: not a partner slug (slugs have no spaces).
 EARLIER = "earlier lists"
+
+
+# A list is matched in seconds; a slot held longer was left by a crashed process.
+STALE_SLOT = timedelta(minutes=10)
 
 
 class ListBusy(Exception):
@@ -113,10 +118,15 @@ def commit_list(
         partner = by_slug(session, partner_slug)
         assert partner is not None
         partner_name = partner.name
+        now = utcnow()
         taken = session.execute(
             update(JointEvent)
-            .where(JointEvent.id == event_id, JointEvent.matching_partner.is_(None))
-            .values(matching_partner=partner_slug)
+            .where(
+                JointEvent.id == event_id,
+                JointEvent.matching_partner.is_(None)
+                | (JointEvent.matching_since < now - STALE_SLOT),
+            )
+            .values(matching_partner=partner_slug, matching_since=now)
             .execution_options(synchronize_session=False)
         )
         if taken.rowcount != 1:  # type: ignore[attr-defined]
@@ -131,7 +141,7 @@ def commit_list(
             session.execute(
                 update(JointEvent)
                 .where(JointEvent.id == event_id, JointEvent.matching_partner == partner_slug)
-                .values(matching_partner=None)
+                .values(matching_partner=None, matching_since=None)
                 .execution_options(synchronize_session=False)
             )
 

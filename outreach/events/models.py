@@ -62,6 +62,8 @@ class JointEvent(HubBase):
     accepted: Mapped[int] = mapped_column(Integer, default=0)
     # The co-host whose invitation list is being matched now (one list at a time).
     matching_partner: Mapped[str | None] = mapped_column(String(40))
+    # When it took the slot: a slot older than a few minutes was left by a crash.
+    matching_since: Mapped[datetime | None] = mapped_column(UtcDateTime)
     lists_committed: Mapped[int] = mapped_column(Integer, default=0)
     created_by: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

@@ -18,9 +18,9 @@ from concord.app import create_app
 from concord.db import utcnow
 from consent.outbox import services as outbox
 from consent.outbox.models import OutboxMessage
-from consent.public import Audience
-from outreach.events import services
-from outreach.events.lists import commit_list
+from consent.public import Answer, Audience, InvitationHandle
+from outreach.events import rsvp, services
+from outreach.events.lists import ListBusy, commit_list
 from outreach.events.models import EventHost, EventListToken, JointEvent, WaitingPlace
 from outreach.events.rsvp import Choice, answer
 from tests.conftest import PARTNER_A, PARTNER_B, World, csrf_token, new_client, sign_in
@@ -409,3 +409,84 @@ def test_attendance_is_recorded_by_the_inviting_partner_and_counted_for_the_secr
         403,
         404,
     }
+
+
+def test_the_rsvp_page_says_when_registration_has_closed(
+    events_world: World, events_app: Litestar
+) -> None:
+    world = events_world
+    add_contact(world, "ada@example.org", partner=PARTNER_A)
+    event_id = make_event(world)
+    commit(world, event_id, PARTNER_A)
+    [token] = rsvp_tokens(world, PARTNER_A)
+    with world.hub.transaction() as session:
+        session.execute(
+            update(JointEvent)
+            .where(JointEvent.id == event_id)
+            .values(registration_deadline=utcnow() - timedelta(minutes=1))
+        )
+    page = BeautifulSoup(new_client(events_app).get(f"/rsvp/{token}").text, "html.parser")
+    assert page.select("button") == []
+    assert "Registration for this event has closed." in page.text
+
+
+def test_one_invitee_answering_twice_at_once_takes_one_place(events_world: World) -> None:
+    world = events_world
+    add_contact(world, "ada@example.org", partner=PARTNER_A)
+    event_id = make_event(world, capacity=5)
+    commit(world, event_id, PARTNER_A)
+    [token] = rsvp_tokens(world, PARTNER_A)
+    barrier = threading.Barrier(6)
+
+    def accept() -> None:
+        barrier.wait()
+        answer(world.hub, world.vaults, world.settings, token, Choice.ACCEPT)
+
+    threads = [threading.Thread(target=accept) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert event_row(world, event_id).accepted == 1
+    assert host_row(world, event_id, PARTNER_A).accepted == 1
+
+
+def test_a_place_taken_in_the_hub_is_given_back_when_the_vault_write_loses(
+    events_world: World,
+) -> None:
+    """The compensation path: the hub reserved a place, the vault's compare-and-set failed."""
+    world = events_world
+    add_contact(world, "ada@example.org", partner=PARTNER_A)
+    event_id = make_event(world, capacity=5)
+    commit(world, event_id, PARTNER_A)
+    [token] = rsvp_tokens(world, PARTNER_A)
+    found = rsvp.invitation(world.hub, world.vaults, token)
+    stale = InvitationHandle(found.partner_slug, found.ref, found.event_id, Answer.DECLINED)
+
+    result = rsvp._accept(world.hub, world.vaults, stale, token)
+
+    assert result == rsvp.Rsvp(Answer.NONE, changed=False)
+    assert event_row(world, event_id).accepted == 0
+    assert host_row(world, event_id, PARTNER_A).accepted == 0
+
+
+def test_a_crashed_matching_slot_is_taken_over_after_a_while(events_world: World) -> None:
+    world = events_world
+    add_contact(world, "ada@example.org", partner=PARTNER_A)
+    event_id = make_event(world)
+    with world.hub.transaction() as session:
+        session.execute(
+            update(JointEvent)
+            .where(JointEvent.id == event_id)
+            .values(matching_partner=PARTNER_B, matching_since=utcnow())
+        )
+    with pytest.raises(ListBusy):
+        commit(world, event_id, PARTNER_A)
+    with world.hub.transaction() as session:
+        session.execute(
+            update(JointEvent)
+            .where(JointEvent.id == event_id)
+            .values(matching_since=utcnow() - timedelta(minutes=11))
+        )
+    assert commit(world, event_id, PARTNER_A) == (1, 0)
+    assert event_row(world, event_id).matching_partner is None

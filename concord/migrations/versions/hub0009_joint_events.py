@@ -39,6 +39,7 @@ def upgrade() -> None:
         sa.Column("owner_partner", sa.String(length=40), nullable=False),
         sa.Column("accepted", sa.Integer(), nullable=False),
         sa.Column("matching_partner", sa.String(length=40), nullable=True),
+        sa.Column("matching_since", concord.db.UtcDateTime(timezone=True), nullable=True),
         sa.Column("lists_committed", sa.Integer(), nullable=False),
         sa.Column("created_by", sa.String(length=100), nullable=False),
         sa.Column("created_at", concord.db.UtcDateTime(timezone=True), nullable=False),
