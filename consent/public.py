@@ -62,6 +62,7 @@ __all__ = [
     "find_invitation",
     "forget_event_selection",
     "forget_round",
+    "notify_event_cancelled",
     "offer_event_place",
     "outbox_status",
     "queue_to_consenting",
@@ -484,3 +485,28 @@ def email_purposes(vaults: Vaults, partner_slug: str) -> list[tuple[str, str]]:
 
     with vaults.transaction(partner_slug) as session:
         return [(p.code, p.name) for p in all_purposes(session) if Channel.EMAIL in p.channel_list]
+
+
+def notify_event_cancelled(
+    vaults: Vaults,
+    settings: Settings,
+    partner_slug: str,
+    *,
+    partner_name: str,
+    event_id: str,
+    subject: str,
+    body: str,
+    ics: str,
+) -> int:
+    """Queue a cancellation (with its .ics) to the vault's invitees who had not declined."""
+    with vaults.transaction(partner_slug) as session:
+        return invitations.notify_cancellation(
+            session,
+            settings,
+            partner_slug,
+            partner_name=partner_name,
+            event_id=event_id,
+            subject=subject,
+            body=body,
+            ics=ics,
+        )

@@ -355,3 +355,46 @@ def record_attendance(session: Session, event_id: str, present: Iterable[str]) -
             invitation.attended_at = None
     session.flush()
     return counts(session, event_id)["attended"]
+
+
+def notify_cancellation(
+    session: Session,
+    settings: Settings,
+    partner_slug: str,
+    *,
+    partner_name: str,
+    event_id: str,
+    subject: str,
+    body: str,
+    ics: str,
+) -> int:
+    """Tell this vault's invitees who had not declined that the event is cancelled; returns
+    how many messages were queued (once per invitee, however often this runs)."""
+    attachment = TextAttachment("cancellation.ics", "text/calendar; method=CANCEL", ics)
+    queued = 0
+    for invitation in session.scalars(
+        select(Invitation).where(
+            Invitation.event_id == event_id,
+            Invitation.state == InvitationState.INVITED,
+            Invitation.answer != Answer.DECLINED,
+        )
+    ):
+        try:
+            outbox.queue(
+                session,
+                settings,
+                partner_slug=partner_slug,
+                partner_name=partner_name,
+                contact=session.get_one(Contact, invitation.contact_id),
+                purpose=session.get_one(Purpose, invitation.purpose_id),
+                channel=Channel.EMAIL,
+                kind="event_cancelled",
+                template="message",
+                context={"subject": subject, "body": body},
+                idempotency_key=f"event:{event_id}:cancelled:{invitation.contact_id}",
+                attachments=[attachment],
+            )
+            queued += 1
+        except outbox.NotSendable:
+            continue
+    return queued

@@ -33,7 +33,7 @@ from consent.public import (
     record_event_attendance,
 )
 from outreach.events import services
-from outreach.events.lists import ListBusy, commit_list
+from outreach.events.lists import ListBusy, cancel_event, commit_list
 from outreach.events.models import EventHost, EventStatus, HostStatus, JointEvent
 from outreach.events.rsvp import Choice, RsvpClosed, answer, invitation
 from outreach.matching.disclosure import publish
@@ -206,6 +206,29 @@ class PartnerEventsController(Controller):
                     cohost_slug=data.get("cohost", ""),
                     actor=viewer_of(request).actor,
                 )
+        except InvalidInput as error:
+            return _detail(request, hub, event_id, errors=error.errors, status=400)
+        return see_other(f"/events/{event_id}")
+
+    @post("/{event_id:str}/cancel", sync_to_thread=True)
+    def cancel(
+        self,
+        request: Request[Any, Any, Any],
+        hub: NamedDependency[Hub],
+        vaults: NamedDependency[Vaults],
+        partner: FromPath[str],
+        event_id: FromPath[str],
+    ) -> Response[Any]:
+        _cohosted(hub, event_id, partner)
+        try:
+            cancel_event(
+                hub,
+                vaults,
+                request.app.state.settings,
+                event_id=event_id,
+                partner_slug=partner,
+                actor=viewer_of(request).actor,
+            )
         except InvalidInput as error:
             return _detail(request, hub, event_id, errors=error.errors, status=400)
         return see_other(f"/events/{event_id}")

@@ -26,20 +26,25 @@ def invitation_ics(
     organiser_address: str,
     now: datetime | None = None,
 ) -> str:
-    """A VCALENDAR with one VEVENT, its times in the event's own zone (with its VTIMEZONE)."""
+    """A VCALENDAR with one VEVENT, its times in the event's own zone (with its VTIMEZONE).
+
+    A cancelled event gives METHOD:CANCEL with STATUS:CANCELLED and a higher SEQUENCE, so
+    calendars that took the invitation remove the event.
+    """
+    cancelled = event.status is EventStatus.CANCELLED
     zone = ZoneInfo(event.timezone)
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
-    calendar.add("method", "REQUEST")
+    calendar.add("method", "CANCEL" if cancelled else "REQUEST")
     entry = Event()
     entry.add("uid", event_uid(event))
     entry.add("dtstamp", now or utcnow())
     entry.add("dtstart", event.starts_at.astimezone(zone))
     entry.add("dtend", event.ends_at.astimezone(zone))
     entry.add("summary", event.title)
-    entry.add("sequence", 0)
-    entry.add("status", "CANCELLED" if event.status is EventStatus.CANCELLED else "CONFIRMED")
+    entry.add("sequence", 1 if cancelled else 0)
+    entry.add("status", "CANCELLED" if cancelled else "CONFIRMED")
     if event.description:
         entry.add("description", event.description)
     if event.venue:

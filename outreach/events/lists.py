@@ -35,6 +35,7 @@ from consent.public import (
     event_invited_tokens,
     event_list_for_matching,
     forget_event_selection,
+    notify_event_cancelled,
     send_event_invitations,
 )
 from outreach.events.ics import invitation_ics
@@ -255,3 +256,45 @@ def _linked_to_earlier(
     reach: list[int] = []
     link_and_count([EARLIER, partner_slug], submissions, reach=reach)
     return {p for p, others_count in zip(order, reach[len(others) :], strict=True) if others_count}
+
+
+def cancel_event(
+    hub: Hub, vaults: Vaults, settings: Settings, *, event_id: str, partner_slug: str, actor: str
+) -> int:
+    """Cancel an event (its creating partner only) and tell every co-host's invitees, with a
+    METHOD:CANCEL .ics; returns how many messages were queued. Safe to run again."""
+    with hub.transaction() as session:
+        event = session.get(JointEvent, event_id)
+        if event is None or event.owner_partner != partner_slug:
+            raise InvalidInput.one("event", "Only the partner that created the event cancels it.")
+        if event.status is not EventStatus.CANCELLED:
+            event.status = EventStatus.CANCELLED
+            record(session, actor=actor, action="event.cancel", object_ref=f"event:{event_id}")
+        committed = [
+            h.partner_slug
+            for h in session.scalars(
+                select(EventHost).where(
+                    EventHost.event_id == event_id, EventHost.list_committed_at.is_not(None)
+                )
+            )
+        ]
+        names = {}
+        for slug in committed:
+            partner = by_slug(session, slug)
+            names[slug] = partner.name if partner else slug
+    queued = 0
+    for slug in committed:
+        queued += notify_event_cancelled(
+            vaults,
+            settings,
+            slug,
+            partner_name=names[slug],
+            event_id=event_id,
+            subject=f"Cancelled: {event.title}",
+            body=f"We are sorry: {event.title} is cancelled. The calendar file attached "
+            "removes it from your calendar.",
+            ics=invitation_ics(
+                event, organiser_name=names[slug], organiser_address=settings.mail_from
+            ),
+        )
+    return queued

@@ -490,3 +490,57 @@ def test_a_crashed_matching_slot_is_taken_over_after_a_while(events_world: World
         )
     assert commit(world, event_id, PARTNER_A) == (1, 0)
     assert event_row(world, event_id).matching_partner is None
+
+
+def test_cancelling_tells_every_cohosts_invitees_with_a_cancel_ics(
+    events_world: World, events_app: Litestar, mail_server: MailServer
+) -> None:
+    world = events_world
+    add_contact(world, "ada@example.org", partner=PARTNER_A)
+    add_contact(world, "dan@example.org", partner=PARTNER_A, given_name="Dan")
+    add_contact(world, "bea@example.org", partner=PARTNER_B, given_name="Bea")
+    event_id = make_event(world)
+    commit(world, event_id, PARTNER_A)
+    commit(world, event_id, PARTNER_B)
+    ada, dan = rsvp_tokens(world, PARTNER_A)
+    answer(world.hub, world.vaults, world.settings, ada, Choice.ACCEPT)
+    answer(world.hub, world.vaults, world.settings, dan, Choice.DECLINE)
+    settings = mail_server.settings(world.settings)
+    for partner in (PARTNER_A, PARTNER_B):
+        outbox.send_due(world.vaults, settings, partner)
+    mail_server.received.clear()
+
+    bravo = client_as(events_app, "comms_b")
+    refused = bravo.post(
+        f"/partners/bravo/events/{event_id}/cancel", data={"_csrf_token": csrf_token(bravo)}
+    )
+    assert refused.status_code == 400
+    alpha = client_as(events_app, "comms_a")
+    for _ in range(2):  # a double submit tells nobody twice
+        done = alpha.post(
+            f"/partners/alpha/events/{event_id}/cancel",
+            data={"_csrf_token": csrf_token(alpha)},
+            follow_redirects=False,
+        )
+        assert done.status_code == 303
+    assert event_row(world, event_id).status.value == "cancelled"
+    for partner in (PARTNER_A, PARTNER_B):
+        outbox.send_due(world.vaults, settings, partner)
+    assert sorted(r.rcpt_tos[0] for r in mail_server.received) == [
+        "ada@example.org",
+        "bea@example.org",
+    ]
+    message = mail_server.received[0].message
+    [ics_part] = [p for p in message.iter_attachments() if p.get_content_type() == "text/calendar"]
+    calendar = icalendar.Calendar.from_ical(ics_part.get_content())
+    assert calendar["METHOD"] == "CANCEL"
+    [vevent] = calendar.walk("VEVENT")
+    assert str(vevent["UID"]) == f"event-{event_id}@concord"
+    assert str(vevent["STATUS"]) == "CANCELLED"
+    assert vevent.decoded("SEQUENCE") == 1
+    invitee = new_client(events_app)
+    closed = invitee.post(
+        f"/rsvp/{ada}", data={"answer": "decline", "_csrf_token": csrf_token(invitee)}
+    )
+    assert closed.status_code == 409
+    assert "cancelled" in closed.text
