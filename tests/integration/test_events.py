@@ -544,3 +544,24 @@ def test_cancelling_tells_every_cohosts_invitees_with_a_cancel_ics(
     )
     assert closed.status_code == 409
     assert "cancelled" in closed.text
+
+
+def test_the_audience_size_previews_as_the_purpose_is_chosen(
+    events_world: World, events_app: Litestar
+) -> None:
+    world = events_world
+    add_contact(world, "ada@example.org", partner=PARTNER_A)
+    add_contact(world, "dan@example.org", partner=PARTNER_A, consent_to=())
+    event_id = make_event(world)
+    alpha = client_as(events_app, "comms_a")
+    path = f"/partners/alpha/events/{event_id}/invitations"
+    partial = alpha.get(path, params={"purpose": NEWSLETTER}, headers={"HX-Request": "true"})
+    fragment = BeautifulSoup(partial.text, "html.parser")
+    assert fragment.find("html") is None
+    size = fragment.select_one("#audience-size")
+    assert size is not None and size.text.startswith("1 contact would")
+    full = BeautifulSoup(alpha.get(path).text, "html.parser")
+    assert full.select_one("select#f-purpose") is not None
+    missing = alpha.post(path, data={"purpose": "", "_csrf_token": csrf_token(alpha)})
+    assert missing.status_code == 400
+    assert BeautifulSoup(missing.text, "html.parser").select_one("#e-purpose") is not None
