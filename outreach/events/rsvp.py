@@ -16,7 +16,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, exists, select, update
 from sqlalchemy.orm import Session
 
 from concord.db import utcnow
@@ -74,15 +74,20 @@ def _bump(session: Session, event_id: str, partner_slug: str, **deltas: int) -> 
         )
 
 
-def _take_place(hub: Hub, event_id: str) -> bool:
+def _take_place(hub: Hub, event_id: str, *, behind_waiting_list: bool) -> bool:
+    """Compare-and-set one more place taken. A newcomer (``behind_waiting_list``) gets none
+    while people are waiting: a place freed by a decline goes to the waiting list first."""
+    conditions = [
+        JointEvent.id == event_id,
+        JointEvent.accepted < JointEvent.capacity,
+        JointEvent.status == EventStatus.OPEN,
+    ]
+    if behind_waiting_list:
+        conditions.append(~exists().where(WaitingPlace.event_id == event_id))
     with hub.transaction() as session:
         result = session.execute(
             update(JointEvent)
-            .where(
-                JointEvent.id == event_id,
-                JointEvent.accepted < JointEvent.capacity,
-                JointEvent.status == EventStatus.OPEN,
-            )
+            .where(*conditions)
             .values(accepted=JointEvent.accepted + 1)
             .execution_options(synchronize_session=False)
         )
@@ -116,15 +121,17 @@ def answer(hub: Hub, vaults: Vaults, settings: Settings, rsvp_token: str, choice
     if event.registration_deadline <= utcnow():
         raise RsvpClosed("Registration for this event has closed.")
     if choice is Choice.ACCEPT:
-        return _accept(hub, vaults, handle, rsvp_token)
+        return _accept(hub, vaults, settings, handle, rsvp_token)
     return _decline(hub, vaults, settings, handle)
 
 
-def _accept(hub: Hub, vaults: Vaults, handle: InvitationHandle, rsvp_token: str) -> Rsvp:
+def _accept(
+    hub: Hub, vaults: Vaults, settings: Settings, handle: InvitationHandle, rsvp_token: str
+) -> Rsvp:
     if handle.answer in (Answer.ACCEPTED, Answer.WAITING):
         return Rsvp(handle.answer, changed=False)
     event_id, slug, ref = handle.event_id, handle.partner_slug, handle.ref
-    if _take_place(hub, event_id):
+    if _take_place(hub, event_id, behind_waiting_list=True):
         try:
             written = change_invitation_answer(
                 vaults, slug, ref, expected=handle.answer, new=Answer.ACCEPTED
@@ -157,7 +164,13 @@ def _accept(hub: Hub, vaults: Vaults, handle: InvitationHandle, rsvp_token: str)
                 session.execute(delete(WaitingPlace).where(WaitingPlace.invitation_ref == ref))
             else:
                 _bump(session, event_id, slug, waiting=1, **_was(handle.answer))
-    return Rsvp(Answer.WAITING, changed=True) if written else _current(hub, vaults, rsvp_token)
+    if not written:
+        return _current(hub, vaults, rsvp_token)
+    # A place may be free with people waiting (a promotion cut short by a crash): fill it
+    # from the head of the queue, which may be this person.
+    if promote_waiting(hub, vaults, settings, event_id):
+        return Rsvp(_current(hub, vaults, rsvp_token).answer, changed=True)
+    return Rsvp(Answer.WAITING, changed=True)
 
 
 def _current(hub: Hub, vaults: Vaults, rsvp_token: str) -> Rsvp:
@@ -200,7 +213,7 @@ def promote_waiting(hub: Hub, vaults: Vaults, settings: Settings, event_id: str)
             title = event.title
             partner = by_slug(session, first.partner_slug)
             partner_name = partner.name if partner else first.partner_slug
-        if not _take_place(hub, event_id):
+        if not _take_place(hub, event_id, behind_waiting_list=False):
             return promoted
         with hub.transaction() as session:
             removed = session.execute(delete(WaitingPlace).where(WaitingPlace.id == place[0]))

@@ -463,7 +463,7 @@ def test_a_place_taken_in_the_hub_is_given_back_when_the_vault_write_loses(
     found = rsvp.invitation(world.hub, world.vaults, token)
     stale = InvitationHandle(found.partner_slug, found.ref, found.event_id, Answer.DECLINED)
 
-    result = rsvp._accept(world.hub, world.vaults, stale, token)
+    result = rsvp._accept(world.hub, world.vaults, world.settings, stale, token)
 
     assert result == rsvp.Rsvp(Answer.NONE, changed=False)
     assert event_row(world, event_id).accepted == 0
@@ -565,3 +565,27 @@ def test_the_audience_size_previews_as_the_purpose_is_chosen(
     missing = alpha.post(path, data={"purpose": "", "_csrf_token": csrf_token(alpha)})
     assert missing.status_code == 400
     assert BeautifulSoup(missing.text, "html.parser").select_one("#e-purpose") is not None
+
+
+def test_newcomers_queue_behind_the_waiting_list_for_a_free_place(events_world: World) -> None:
+    world = events_world
+    for name in ("ada", "bea", "cy"):
+        add_contact(world, f"{name}@example.org", partner=PARTNER_A, given_name=name)
+    event_id = make_event(world, capacity=1)
+    commit(world, event_id, PARTNER_A)
+    ada, bea, cy = rsvp_tokens(world, PARTNER_A)
+    assert answer(world.hub, world.vaults, world.settings, ada, Choice.ACCEPT).answer.value == (
+        "accepted"
+    )
+    assert answer(world.hub, world.vaults, world.settings, bea, Choice.ACCEPT).answer.value == (
+        "waiting"
+    )
+    # A place comes free without its promotion running (as after a crash).
+    with world.hub.transaction() as session:
+        session.execute(update(JointEvent).where(JointEvent.id == event_id).values(accepted=0))
+
+    late = answer(world.hub, world.vaults, world.settings, cy, Choice.ACCEPT)
+
+    assert late.answer.value == "waiting"
+    assert rsvp.invitation(world.hub, world.vaults, bea).answer.value == "accepted"
+    assert event_row(world, event_id).accepted == 1
