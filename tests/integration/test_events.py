@@ -3,6 +3,7 @@ held across partners (parallel requests), the waiting list, the deadline and att
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 from datetime import timedelta
@@ -589,3 +590,36 @@ def test_newcomers_queue_behind_the_waiting_list_for_a_free_place(events_world: 
     assert late.answer.value == "waiting"
     assert rsvp.invitation(world.hub, world.vaults, bea).answer.value == "accepted"
     assert event_row(world, event_id).accepted == 1
+
+
+def test_an_event_run_leaves_no_personal_data_or_tokens_in_the_logs(
+    events_world: World,
+    events_app: Litestar,
+    mail_server: MailServer,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    world = events_world
+    add_contact(world, "ada.private@example.org", partner=PARTNER_A, given_name="Adelheid")
+    add_contact(world, "ada.private@example.org", partner=PARTNER_B, given_name="Adelheid")
+    with caplog.at_level(logging.DEBUG):
+        event_id = make_event(world, capacity=1)
+        bravo = client_as(events_app, "comms_b")
+        bravo.post(
+            f"/partners/bravo/events/{event_id}/invitations",
+            data={"purpose": NEWSLETTER, "_csrf_token": csrf_token(bravo)},
+        )
+        commit(world, event_id, PARTNER_A)
+        outbox.send_due(world.vaults, mail_server.settings(world.settings), PARTNER_B)
+        [token] = rsvp_tokens(world, PARTNER_B)
+        invitee = new_client(events_app)
+        invitee.get(f"/rsvp/{token}")
+        invitee.post(
+            f"/rsvp/{token}", data={"answer": "accept", "_csrf_token": csrf_token(invitee)}
+        )
+    # The test client's httpx log and the test SMTP server's log are the test's, not the app's.
+    logged = "\n".join(
+        r.getMessage() for r in caplog.records if r.name not in ("httpx", "mail.log")
+    )
+    assert "POST /rsvp/{token} 303" in logged
+    for secret in (token, "ada.private", "Adelheid"):
+        assert secret not in logged
