@@ -21,6 +21,7 @@ from concord.errors import InvalidInput
 from concord.partners.services import add_partner, all_partners
 from concord.settings import SettingsError
 from consent.outbox.jobs import JOBS as CONSENT_JOBS
+from outreach.events.jobs import JOBS as EVENT_JOBS
 from outreach.matching.jobs import JOBS as OUTREACH_JOBS
 
 OPERATOR = "operator:cli"
@@ -95,7 +96,7 @@ def worker(data_dir: Path | None) -> None:
             platform.hub,
             blocking=True,
             services={"vaults": platform.vaults},
-            extra_jobs=OUTREACH_JOBS + CONSENT_JOBS,
+            extra_jobs=OUTREACH_JOBS + CONSENT_JOBS + EVENT_JOBS,
         )
 
         def stop(signum: int, _frame: FrameType | None) -> None:

@@ -9,6 +9,7 @@ from concord import scheduler as scheduling
 from concord.app import configure_logging, create_app
 from concord.cli.platform import Platform
 from consent.outbox.jobs import JOBS as CONSENT_JOBS
+from outreach.events.jobs import JOBS as EVENT_JOBS
 from outreach.matching.jobs import JOBS as OUTREACH_JOBS
 
 
@@ -21,7 +22,7 @@ def run_server(platform: Platform, *, with_scheduler: bool) -> None:
             platform.hub,
             blocking=False,
             services={"vaults": platform.vaults},
-            extra_jobs=OUTREACH_JOBS + CONSENT_JOBS,
+            extra_jobs=OUTREACH_JOBS + CONSENT_JOBS + EVENT_JOBS,
         )
         if with_scheduler
         else None

@@ -298,3 +298,21 @@ def cancel_event(
             ),
         )
     return queued
+
+
+def clear_leftovers(hub: Hub) -> int:
+    """Delete list tokens and matching slots a crashed process left behind; returns how many
+    tokens went. Tokens of a list being matched now (a fresh slot) are left alone."""
+    cutoff = utcnow() - STALE_SLOT
+    with hub.transaction() as session:
+        busy = select(JointEvent.id).where(
+            JointEvent.matching_partner.is_not(None), JointEvent.matching_since >= cutoff
+        )
+        result = session.execute(delete(EventListToken).where(EventListToken.event_id.not_in(busy)))
+        session.execute(
+            update(JointEvent)
+            .where(JointEvent.matching_partner.is_not(None), JointEvent.matching_since < cutoff)
+            .values(matching_partner=None, matching_since=None)
+            .execution_options(synchronize_session=False)
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]

@@ -76,7 +76,9 @@ def check_details(form: Mapping[str, str]) -> EventDetails:
     if "starts_at" in times and times["starts_at"] <= utcnow():
         errors["starts_at"] = "The event must start in the future."
     deadline = times.get("registration_deadline")
-    if deadline and "ends_at" in times and deadline > times["ends_at"]:
+    if deadline and deadline <= utcnow():
+        errors["registration_deadline"] = "Registration must close in the future."
+    elif deadline and "ends_at" in times and deadline > times["ends_at"]:
         errors["registration_deadline"] = "Registration must close before the event ends."
     venue = form.get("venue", "").strip()[:300]
     online_url = form.get("online_url", "").strip()

@@ -21,7 +21,7 @@ from consent.outbox import services as outbox
 from consent.outbox.models import OutboxMessage
 from consent.public import Answer, Audience, InvitationHandle
 from outreach.events import rsvp, services
-from outreach.events.lists import ListBusy, commit_list
+from outreach.events.lists import ListBusy, clear_leftovers, commit_list
 from outreach.events.models import EventHost, EventListToken, JointEvent, WaitingPlace
 from outreach.events.rsvp import Choice, answer
 from tests.conftest import PARTNER_A, PARTNER_B, World, csrf_token, new_client, sign_in
@@ -623,3 +623,30 @@ def test_an_event_run_leaves_no_personal_data_or_tokens_in_the_logs(
     assert "POST /rsvp/{token} 303" in logged
     for secret in (token, "ada.private", "Adelheid"):
         assert secret not in logged
+
+
+def test_the_retention_job_clears_tokens_a_crash_left_behind(events_world: World) -> None:
+    world = events_world
+    event_id = make_event(world)
+    with world.hub.transaction() as session:
+        session.add(
+            EventListToken(
+                event_id=event_id, partner_slug=PARTNER_A, pseudonym=b"p" * 16, token=b"t" * 32
+            )
+        )
+        session.execute(
+            update(JointEvent)
+            .where(JointEvent.id == event_id)
+            .values(matching_partner=PARTNER_A, matching_since=utcnow())
+        )
+    assert clear_leftovers(world.hub) == 0  # a list being matched now keeps its tokens
+    with world.hub.transaction() as session:
+        session.execute(
+            update(JointEvent)
+            .where(JointEvent.id == event_id)
+            .values(matching_since=utcnow() - timedelta(hours=1))
+        )
+    assert clear_leftovers(world.hub) == 1
+    with world.hub.transaction() as session:
+        assert session.scalar(select(func.count()).select_from(EventListToken)) == 0
+    assert event_row(world, event_id).matching_partner is None
