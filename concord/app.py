@@ -67,6 +67,7 @@ from consent.retention.controllers import RetentionController
 from consent.rights.controllers import ContactRightsController, RightsRequestsController
 from consent.rights.dashboard import open_requests_section
 from outreach.calendar.controllers import CalendarController, CalendarItemsController, feed
+from outreach.events.controllers import EventsController, PartnerEventsController, RsvpController
 from outreach.matching.controllers import MatchingController
 from outreach.matching.dashboard import latest_round
 
@@ -135,6 +136,9 @@ def create_app(
             CalendarController,
             CalendarItemsController,
             feed,
+            EventsController,
+            PartnerEventsController,
+            RsvpController,
             health,
             create_static_files_router("/static", directories=[STATIC], opt=public),
             create_static_files_router(

@@ -4,6 +4,7 @@ from consent.audiences.models import AudienceExclusion, AudiencePseudonym
 from consent.contacts.models import CategoryMapping, Contact, ContactChange, ContactTag, Identifier
 from consent.db import VaultBase
 from consent.importing.models import ImportBatch, RejectedRow
+from consent.invitations.models import Invitation
 from consent.ledger.models import ConsentEvent, CurrentConsent
 from consent.links.models import StakeholderLink
 from consent.outbox.models import OutboxMessage
@@ -24,6 +25,7 @@ __all__ = [
     "CurrentConsent",
     "Identifier",
     "ImportBatch",
+    "Invitation",
     "Notice",
     "OutboxMessage",
     "OverlapFlag",

@@ -1,6 +1,9 @@
 """What other packages may ask of a vault: tokens for a matching round, overlap flags,
 outreach audiences (their size for the owner, their tokens for a calendar period), stakeholder
-mail and request counts. Nothing here returns a name, an address, a phone number or a contact id.
+mail, request counts, event invitation lists and their answers. Nothing here returns a name,
+an address, a phone number or a contact id, with one exception:
+:func:`event_attendance_sheet` lists a partner's own invitees for that partner's own staff,
+behind the vault access level.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, func, insert, select
 
+from concord.db import utcnow
 from concord.settings import Settings
 from consent.audiences.models import AudienceExclusion, AudiencePseudonym
 from consent.audiences.services import AudienceSegment, audience_ids, check_segment
@@ -22,7 +26,11 @@ from consent.audiences.services import own_categories as _own_categories
 from consent.audiences.services import popular_tags as _popular_tags
 from consent.contacts.models import CategoryMapping, Contact, Identifier
 from consent.db import Vaults
+from consent.invitations import services as invitations
+from consent.invitations.models import Answer
+from consent.invitations.services import Audience, InvitationContent, UnknownPurpose
 from consent.ledger.models import ConsentState, CurrentConsent
+from consent.links.services import LinkProblem
 from consent.outbox import services as outbox
 from consent.outbox.models import OutboxMessage
 from consent.outbox.services import SendReport
@@ -39,29 +47,49 @@ PSEUDONYM_BYTES = 16
 __all__ = [
     "PSEUDONYM_BYTES",
     "TOKEN_BYTES",
+    "Answer",
+    "Audience",
     "AudienceChoices",
     "AudienceSegment",
     "AudienceTokens",
+    "InvitationContent",
+    "InvitationHandle",
+    "LinkProblem",
     "PurposeSummary",
     "QueueReport",
     "RequestCounts",
     "RoundRecord",
     "SendReport",
+    "UnknownPurpose",
     "VaultSubmission",
     "Vaults",
     "apply_overlap_flags",
     "audience_choices",
     "audience_size",
     "audience_tokens",
+    "change_invitation_answer",
     "check_audience",
+    "email_purposes",
+    "event_attendance_sheet",
+    "event_audience_size",
+    "event_invitation_counts",
+    "event_invited_tokens",
+    "event_key",
+    "event_list_for_matching",
     "exclude_from_audience",
+    "find_invitation",
     "forget_audience",
+    "forget_event_selection",
     "forget_round",
+    "notify_event_cancelled",
+    "offer_event_place",
     "open_request_counts",
     "outbox_status",
     "queue_to_consenting",
+    "record_event_attendance",
     "round_submission",
     "send_due_messages",
+    "send_event_invitations",
 ]
 
 
@@ -501,3 +529,182 @@ def forget_audience(
         session.execute(delete(AudiencePseudonym).where(AudiencePseudonym.item_ref == item_ref))
         if exclusions:
             session.execute(delete(AudienceExclusion).where(AudienceExclusion.item_ref == item_ref))
+
+
+# --- Joint events: invitation lists, answers, attendance -----------------------------------
+
+
+def event_key(settings: Settings, event_id: str) -> bytes:
+    """The token key of one event's list matching: derived like a round's, never shared."""
+    if not settings.matching_secret:
+        raise RuntimeError(
+            "no matching secret: set CONCORD_MATCHING_SECRET or CONCORD_MATCHING_SECRET_FILE"
+        )
+    return round_key(settings.matching_secret.encode("utf-8"), f"event:{event_id}")
+
+
+def event_audience_size(
+    vaults: Vaults, settings: Settings, partner_slug: str, audience: Audience
+) -> int:
+    """How many contacts ``audience`` names now (the preview while choosing it)."""
+    with vaults.transaction(partner_slug) as session:
+        return len(invitations.audience_contacts(session, settings, partner_slug, audience)[1])
+
+
+def event_list_for_matching(
+    vaults: Vaults, settings: Settings, partner_slug: str, *, event_id: str, audience: Audience
+) -> list[tuple[bytes, tuple[bytes, ...]]]:
+    """Select the co-host's invitation list: (fresh pseudonym, keyed tokens) per invitee."""
+    key = event_key(settings, event_id)
+    with vaults.transaction(partner_slug) as session:
+        return invitations.select_audience(
+            session, settings, partner_slug, event_id=event_id, audience=audience, key=key
+        )
+
+
+def event_invited_tokens(
+    vaults: Vaults, settings: Settings, partner_slug: str, event_id: str
+) -> list[tuple[bytes, tuple[bytes, ...]]]:
+    """Keyed tokens of the people this vault already invited, under throwaway pseudonyms."""
+    key = event_key(settings, event_id)
+    with vaults.transaction(partner_slug) as session:
+        return invitations.invited_tokens(session, event_id=event_id, key=key)
+
+
+def send_event_invitations(
+    vaults: Vaults,
+    settings: Settings,
+    partner_slug: str,
+    *,
+    partner_name: str,
+    event_id: str,
+    skip: Collection[bytes],
+    content: InvitationContent,
+) -> tuple[int, int]:
+    """Invite the selected list but the pseudonyms in ``skip``; (invited, no longer sendable)."""
+    with vaults.transaction(partner_slug) as session:
+        return invitations.send_invitations(
+            session,
+            settings,
+            partner_slug,
+            partner_name=partner_name,
+            event_id=event_id,
+            skip=skip,
+            content=content,
+        )
+
+
+def forget_event_selection(vaults: Vaults, partner_slug: str, event_id: str) -> None:
+    with vaults.transaction(partner_slug) as session:
+        invitations.forget_selection(session, event_id)
+
+
+@dataclass(frozen=True)
+class InvitationHandle:
+    """An invitation as the hub may see it: whose vault, an opaque reference, the answer."""
+
+    partner_slug: str
+    ref: str
+    event_id: str
+    answer: Answer
+
+
+def find_invitation(
+    vaults: Vaults, partner_slugs: Iterable[str], rsvp_token: str
+) -> InvitationHandle:
+    """The invitation an RSVP link names; :class:`LinkProblem` 404 (unknown) or 410 (over)."""
+    for slug in partner_slugs:
+        with vaults.transaction(slug) as session:
+            found = invitations.by_rsvp_token(session, rsvp_token)
+            if found is None:
+                continue
+            if found.expires_at <= utcnow():
+                raise LinkProblem(410)
+            return InvitationHandle(slug, found.ref, found.event_id, found.answer)
+    raise LinkProblem(404)
+
+
+def change_invitation_answer(
+    vaults: Vaults, partner_slug: str, ref: str, *, expected: Answer, new: Answer
+) -> bool:
+    """Compare-and-set an invitee's answer in the inviting partner's vault."""
+    with vaults.transaction(partner_slug) as session:
+        return invitations.change_answer(session, ref, expected=expected, new=new)
+
+
+def offer_event_place(
+    vaults: Vaults,
+    settings: Settings,
+    partner_slug: str,
+    *,
+    partner_name: str,
+    ref: str,
+    subject: str,
+    body: str,
+) -> bool:
+    """Give a waiting invitee the place that opened, and tell them; False if not waiting."""
+    with vaults.transaction(partner_slug) as session:
+        return invitations.offer_place(
+            session,
+            settings,
+            partner_slug,
+            partner_name=partner_name,
+            ref=ref,
+            subject=subject,
+            body=body,
+        )
+
+
+def event_invitation_counts(vaults: Vaults, partner_slug: str, event_id: str) -> dict[str, int]:
+    """Counts of this vault's invitees per answer, and how many attended."""
+    with vaults.transaction(partner_slug) as session:
+        return invitations.counts(session, event_id)
+
+
+def event_attendance_sheet(
+    vaults: Vaults, partner_slug: str, event_id: str
+) -> list[dict[str, Any]]:
+    """The partner's own invitees who accepted or came: for its own staff only."""
+    with vaults.transaction(partner_slug) as session:
+        return [dict(row) for row in invitations.attendance_sheet(session, event_id)]
+
+
+def record_event_attendance(
+    vaults: Vaults, partner_slug: str, event_id: str, present: Iterable[str]
+) -> int:
+    """Record who of the partner's own invitees came; returns how many did."""
+    with vaults.transaction(partner_slug) as session:
+        return invitations.record_attendance(session, event_id, present)
+
+
+def email_purposes(vaults: Vaults, partner_slug: str) -> list[tuple[str, str]]:
+    """(code, name) of the vault's purposes that write by email: what an audience may use."""
+    from consent.purposes.services import all_purposes
+
+    with vaults.transaction(partner_slug) as session:
+        return [(p.code, p.name) for p in all_purposes(session) if Channel.EMAIL in p.channel_list]
+
+
+def notify_event_cancelled(
+    vaults: Vaults,
+    settings: Settings,
+    partner_slug: str,
+    *,
+    partner_name: str,
+    event_id: str,
+    subject: str,
+    body: str,
+    ics: str,
+) -> int:
+    """Queue a cancellation (with its .ics) to the vault's invitees who had not declined."""
+    with vaults.transaction(partner_slug) as session:
+        return invitations.notify_cancellation(
+            session,
+            settings,
+            partner_slug,
+            partner_name=partner_name,
+            event_id=event_id,
+            subject=subject,
+            body=body,
+            ics=ics,
+        )

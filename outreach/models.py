@@ -1,6 +1,17 @@
 """Every hub table of outreach, imported in one place for the hub's migrations."""
 
 from outreach.calendar.models import CalendarAudience, CalendarFeed, OutreachItem
+from outreach.events.models import EventHost, EventListToken, JointEvent, WaitingPlace
 from outreach.matching.models import MatchingRound, RoundSubmission
 
-__all__ = ["CalendarAudience", "CalendarFeed", "MatchingRound", "OutreachItem", "RoundSubmission"]
+__all__ = [
+    "CalendarAudience",
+    "CalendarFeed",
+    "EventHost",
+    "EventListToken",
+    "JointEvent",
+    "MatchingRound",
+    "OutreachItem",
+    "RoundSubmission",
+    "WaitingPlace",
+]

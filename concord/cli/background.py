@@ -6,9 +6,10 @@ from concord.governance.background import JOBS as GOVERNANCE_JOBS
 from consent.outbox.jobs import JOBS as CONSENT_JOBS
 from consent.retention.jobs import JOBS as RETENTION_JOBS
 from outreach.calendar.jobs import JOBS as CALENDAR_JOBS
+from outreach.events.jobs import JOBS as EVENT_JOBS
 from outreach.matching.jobs import JOBS as OUTREACH_JOBS
 
 # (job id, function reference, seconds between runs), added to the platform's own jobs.
 PACKAGE_JOBS: list[tuple[str, str, int]] = (
-    OUTREACH_JOBS + CALENDAR_JOBS + CONSENT_JOBS + RETENTION_JOBS + GOVERNANCE_JOBS
+    OUTREACH_JOBS + CALENDAR_JOBS + EVENT_JOBS + CONSENT_JOBS + RETENTION_JOBS + GOVERNANCE_JOBS
 )

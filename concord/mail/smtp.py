@@ -14,7 +14,8 @@ import email.policy
 import mailbox
 import smtplib
 import ssl
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
@@ -28,6 +29,16 @@ DEMO_MAILBOX = "demo-mailbox"
 # Long lines rather than folded headers: some clients mishandle a List-Unsubscribe URL folded
 # onto a continuation line (RFC 5322 allows 998 characters).
 POLICY = email.policy.SMTP.clone(max_line_length=998)
+
+
+@dataclass(frozen=True)
+class TextAttachment:
+    """A text file sent with a message, such as an invitation's .ics."""
+
+    filename: str
+    # "text/calendar; method=REQUEST"
+    content_type: str
+    content: str
 
 
 class DeliveryError(Exception):
@@ -54,8 +65,10 @@ def build_message(
     html: str,
     message_id: str,
     headers: Mapping[str, str] | None = None,
+    attachments: Sequence[TextAttachment] = (),
 ) -> EmailMessage:
-    """A multipart/alternative message with the given Message-ID and extra headers."""
+    """A multipart/alternative message with the given Message-ID, extra headers and text
+    attachments (which make it multipart/mixed)."""
     message = EmailMessage(policy=POLICY)
     message["From"] = sender
     message["To"] = to
@@ -66,6 +79,17 @@ def build_message(
         message[name] = value
     message.set_content(text)
     message.add_alternative(html, subtype="html")
+    for attachment in attachments:
+        maintype, _, rest = attachment.content_type.partition("/")
+        subtype, *parameters = [part.strip() for part in rest.split(";")]
+        if maintype != "text":
+            raise ValueError("only text attachments are supported")
+        message.add_attachment(
+            attachment.content,
+            subtype=subtype,
+            filename=attachment.filename,
+            params=dict(p.split("=", 1) for p in parameters if "=" in p),
+        )
     return message
 
 

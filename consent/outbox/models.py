@@ -45,6 +45,8 @@ class OutboxMessage(VaultBase):
     html_body: Mapped[str] = mapped_column(Text)
     # JSON object of extra headers (List-Unsubscribe and the like).
     headers: Mapped[str] = mapped_column(Text, default="{}")
+    # JSON list of text attachments, [{"filename", "content_type", "content"}] (an .ics).
+    attachments: Mapped[str] = mapped_column(Text, default="[]")
     status: Mapped[MessageStatus] = mapped_column(
         _enum(MessageStatus), default=MessageStatus.QUEUED
     )

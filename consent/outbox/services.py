@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from email.utils import formataddr
 from functools import lru_cache
@@ -29,7 +29,13 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from concord.db import utcnow
-from concord.mail.smtp import DeliveryError, build_message, deliver, new_message_id
+from concord.mail.smtp import (
+    DeliveryError,
+    TextAttachment,
+    build_message,
+    deliver,
+    new_message_id,
+)
 from concord.paths import TEMPLATES
 from concord.settings import Settings
 from consent.contacts.models import Contact
@@ -117,6 +123,7 @@ def queue(
     extra_headers: Mapping[str, str] | None = None,
     idempotency_key: str | None = None,
     to_address: str | None = None,
+    attachments: Sequence[TextAttachment] = (),
 ) -> OutboxMessage:
     """Queue one message to ``contact`` under ``purpose`` and ``channel``.
 
@@ -126,7 +133,8 @@ def queue(
     one-click unsubscribe (RFC 8058 and RFC 2369) for its purpose and channel. Every message
     carries a preference-centre link in its body. The template gets ``context`` plus
     ``partner_name``, ``contact_name``, ``purpose_name``, ``preferences_url`` and
-    ``unsubscribe_url`` (None for confirmations).
+    ``unsubscribe_url`` (None for confirmations). ``attachments`` travel with the message
+    (an invitation's .ics).
     """
     if idempotency_key is not None:
         existing = session.scalar(
@@ -175,6 +183,7 @@ def queue(
         text_body=text,
         html_body=html,
         headers=json.dumps(headers, sort_keys=True),
+        attachments=json.dumps([asdict(a) for a in attachments]),
         status=MessageStatus.QUEUED,
         attempts=0,
         next_attempt_at=utcnow(),
@@ -301,6 +310,7 @@ def send_due(
                 html=message.html_body,
                 message_id=message.message_id,
                 headers=json.loads(message.headers),
+                attachments=[TextAttachment(**a) for a in json.loads(message.attachments or "[]")],
             )
         # No database transaction is held while talking to the mail server.
         try:
