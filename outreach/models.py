@@ -1,6 +1,13 @@
 """Every hub table of outreach, imported in one place for the hub's migrations."""
 
-from outreach.calendar.models import CalendarAudience, CalendarFeed, OutreachItem
+from outreach.calendar.models import CalendarAudience, CalendarFeed, ItemSend, OutreachItem
 from outreach.matching.models import MatchingRound, RoundSubmission
 
-__all__ = ["CalendarAudience", "CalendarFeed", "MatchingRound", "OutreachItem", "RoundSubmission"]
+__all__ = [
+    "CalendarAudience",
+    "CalendarFeed",
+    "ItemSend",
+    "MatchingRound",
+    "OutreachItem",
+    "RoundSubmission",
+]

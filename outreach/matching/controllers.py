@@ -18,8 +18,8 @@ from sqlalchemy import select
 from concord.categories.models import SharedCategory
 from concord.errors import InvalidInput
 from concord.hub import Hub
-from concord.partnership import settings as partnership
 from concord.partners.models import Partner
+from concord.partnership import settings as partnership
 from concord.web.access import Access, access
 from concord.web.pages import FormBody, page, see_other, viewer_of
 from outreach.matching.charts import heatmap, upset
