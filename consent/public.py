@@ -372,12 +372,12 @@ def queue_to_audience(
 
 
 def cancel_queued_messages(
-    vaults: Vaults, partner_slug: str, idempotency_prefix: str, reason: str
+    vaults: Vaults, settings: Settings, partner_slug: str, idempotency_prefix: str, reason: str
 ) -> int:
     """Cancel the messages queued under ``idempotency_prefix`` and not sent yet (an outreach
     item cancelled mid-send); returns how many."""
     with vaults.transaction(partner_slug) as session:
-        return outbox.cancel_queued_with_prefix(session, idempotency_prefix, reason)
+        return outbox.cancel_queued_with_prefix(session, settings, idempotency_prefix, reason)
 
 
 def send_due_messages(vaults: Vaults, settings: Settings, partner_slug: str) -> SendReport:

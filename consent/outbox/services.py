@@ -371,14 +371,25 @@ def cancel_queued(
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
-def cancel_queued_with_prefix(session: Session, idempotency_prefix: str, reason: str) -> int:
-    """Cancel the queued messages whose idempotency key starts with ``idempotency_prefix:``
-    (one campaign's or one outreach item's); returns how many."""
+def cancel_queued_with_prefix(
+    session: Session, settings: Settings, idempotency_prefix: str, reason: str
+) -> int:
+    """Cancel the unsent messages whose idempotency key starts with ``idempotency_prefix:``
+    (one campaign's or one outreach item's); returns how many.
+
+    Unsent means queued, or claimed by a sender that has since died (a stale claim, which
+    would otherwise be sent again); a message a live sender is delivering right now goes out.
+    """
+    stale_before = utcnow() - timedelta(seconds=settings.outbox_stale_claim_seconds)
     result = session.execute(
         update(OutboxMessage)
         .where(
             OutboxMessage.idempotency_key.startswith(f"{idempotency_prefix}:", autoescape=True),
-            OutboxMessage.status == MessageStatus.QUEUED,
+            (OutboxMessage.status == MessageStatus.QUEUED)
+            | (
+                (OutboxMessage.status == MessageStatus.SENDING)
+                & (OutboxMessage.claimed_at < stale_before)
+            ),
         )
         .values(status=MessageStatus.CANCELLED, last_error=f"cancelled: {reason}"[:200])
         .execution_options(synchronize_session=False)

@@ -327,7 +327,7 @@ def stop_item_messages(hub: Hub, vaults: Vaults, item_id: str) -> int:
         if item is None or session.get(ItemSend, item_id) is None:
             return 0
         partner_slug, prefix = item.partner_slug, prefix_of(item.uid)
-    stopped = cancel_queued_messages(vaults, partner_slug, prefix, "item cancelled")
+    stopped = cancel_queued_messages(vaults, hub.settings, partner_slug, prefix, "item cancelled")
     if stopped:
         log.info("calendar: stopped %d messages of a cancelled item", stopped)
     return stopped

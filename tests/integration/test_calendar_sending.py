@@ -3,6 +3,7 @@ is then, over a real SMTP server on loopback; cancelling, withdrawals, the item 
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
 from datetime import date, timedelta
 from typing import Any
@@ -10,8 +11,9 @@ from typing import Any
 import pytest
 from bs4 import BeautifulSoup
 from litestar import Litestar
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
+from concord.audit.models import AuditEntry
 from concord.db import utcnow
 from concord.errors import InvalidInput
 from concord.mail.smtp import text_of
@@ -19,10 +21,11 @@ from consent.contacts.models import Contact, Identifier
 from consent.ledger.models import CollectionMethod, ConsentState
 from consent.ledger.services import append
 from consent.outbox.models import MessageStatus, OutboxMessage
+from consent.outbox.services import send_due
 from consent.purposes.models import Channel
 from consent.purposes.services import by_code
 from consent.suppression.services import SuppressionKey, suppress
-from outreach.calendar.items import create_item, parse_item
+from outreach.calendar.items import create_item, parse_item, update_item
 from outreach.calendar.models import ItemSend, ItemStatus, OutreachItem
 from outreach.calendar.sending import save_message, send_due_items
 from tests.conftest import PARTNER_A, World, post_form
@@ -296,3 +299,61 @@ def test_restricted_after_queueing_is_left_out_too(world: World, mail_server: Ma
     send_due_items(world.hub, world.vaults, settings=settings)
     assert recipients(mail_server) == Counter(["a1@x.example", "a2@x.example"])
     assert item_row(world, item_id)[1] is not None
+
+
+def test_a_stale_claim_of_a_cancelled_item_is_stopped(
+    world: World, mail_server: MailServer
+) -> None:
+    """A worker died holding claims; the item is cancelled before the claims go stale."""
+    item_id, settings = _hold_in_outbox(world, mail_server)
+    long_ago = utcnow() - timedelta(seconds=world.settings.outbox_stale_claim_seconds + 60)
+    with world.vaults.transaction(PARTNER_A) as session:
+        session.execute(
+            update(OutboxMessage).values(status=MessageStatus.SENDING, claimed_at=long_ago)
+        )
+    item, _ = item_row(world, item_id)
+    fields = parse_item(item_form(past_day(), status="cancelled"))
+    update_item(
+        world.hub,
+        world.vaults,
+        PARTNER_A,
+        item_id,
+        fields,
+        expected_version=item.version,
+        actor="user:1",
+    )
+    send_due_items(world.hub, world.vaults, settings=settings)
+    assert send_due(world.vaults, settings, PARTNER_A).sent == 0
+    assert mail_server.received == []
+
+
+def test_two_workers_at_once_send_each_message_once(world: World, mail_server: MailServer) -> None:
+    add_contacts(world, PARTNER_A, [f"p{n}@x.example" for n in range(40)])
+    item_id = scheduled_item(world)
+    settings = mail_server.settings(world.settings)
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            send_due_items(world.hub, world.vaults, settings=settings)
+        except BaseException as error:
+            errors.append(error)
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    send_due_items(world.hub, world.vaults, settings=settings)
+
+    assert errors == []
+    assert set(recipients(mail_server).values()) == {1}
+    assert len(recipients(mail_server)) == 40
+    assert item_row(world, item_id)[0].status is ItemStatus.SENT
+    with world.hub.transaction() as session:
+        started = session.scalar(
+            select(func.count())
+            .select_from(AuditEntry)
+            .where(AuditEntry.action == "calendar.item.sending")
+        )
+    assert started == 1
