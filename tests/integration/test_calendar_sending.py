@@ -211,10 +211,19 @@ def test_cancelling_an_item_stops_its_unsent_messages(
         {**item_form(past_day(), status="planned"), "version": version},
     )
     assert refused.status_code == 400
+    # The page offers cancelling only, in a form of its own.
+    page = soup(comms.get(f"/partners/{PARTNER_A}/calendar/items/{item_id}"))
+    assert page.find("form", class_="item-form") is None
+    cancel_form = {
+        field["name"]: field["value"]
+        for field in page.find(id="cancel-sending").find_all("input")
+        if field["name"] != "_csrf_token"
+    }
+    assert cancel_form["status"] == "cancelled"
     cancelled = post_form(
         comms,
         f"/partners/{PARTNER_A}/calendar/items/{item_id}",
-        {**item_form(past_day(), status="cancelled"), "version": version},
+        cancel_form,
         follow_redirects=False,
     )
     assert cancelled.status_code == 303
