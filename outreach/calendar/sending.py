@@ -170,19 +170,29 @@ def due_item_ids(hub: Hub, now: datetime | None = None) -> list[str]:
         )
 
 
-def _move(session: Session, item_id: str, old: ItemStatus, new: ItemStatus, now: datetime) -> bool:
-    """Compare-and-set the item's status; a changed status raises its SEQUENCE (the feeds)."""
+def _move(
+    session: Session,
+    item_id: str,
+    old: ItemStatus,
+    new: ItemStatus,
+    now: datetime,
+    *,
+    version: int | None = None,
+) -> bool:
+    """Compare-and-set the item's status (and, given, its version: nobody saved it since it
+    was read); a changed status raises its SEQUENCE (the feeds) and its version (open edit
+    forms then get a conflict rather than overwrite it)."""
+    query = update(OutreachItem).where(OutreachItem.id == item_id, OutreachItem.status == old)
+    if version is not None:
+        query = query.where(OutreachItem.version == version)
     result = session.execute(
-        update(OutreachItem)
-        .where(OutreachItem.id == item_id, OutreachItem.status == old)
-        .values(
+        query.values(
             status=new,
             version=OutreachItem.version + 1,
             sequence=OutreachItem.sequence + 1,
             updated_by=WORKER,
             updated_at=now,
-        )
-        .execution_options(synchronize_session=False)
+        ).execution_options(synchronize_session=False)
     )
     return int(result.rowcount) == 1  # type: ignore[attr-defined]
 
@@ -211,7 +221,15 @@ def _start(hub: Hub, item_id: str, now: datetime) -> _Job | None:
             if row is None or not row.subject or not row.body:
                 # Nothing to send yet: the item page asks for the message; it stays scheduled.
                 return None
-            if not _move(session, item_id, ItemStatus.SCHEDULED, ItemStatus.SENDING, now):
+            moved = _move(
+                session,
+                item_id,
+                ItemStatus.SCHEDULED,
+                ItemStatus.SENDING,
+                now,
+                version=item.version,
+            )
+            if not moved:
                 return None  # somebody else took it, or changed it, first
             row.started_at = now
             chain.record(
