@@ -65,6 +65,10 @@ class Settings:
     document_max_bytes: int = 20 * 1024 * 1024
     # How many days ahead of a due date or review deadline reminders go out.
     reminder_days: int = 3
+    # How long a message claimed by a sender stays claimed before another run may send it
+    # again (with the same Message-ID): longer than one delivery, short enough that a worker
+    # killed mid-send is made good soon (CONCORD_OUTBOX_STALE_CLAIM_SECONDS).
+    outbox_stale_claim_seconds: int = 600
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -221,6 +225,10 @@ def load_settings(
         )
     if raw := env.get("CONCORD_REMINDER_DAYS"):
         values["reminder_days"] = _parse_int("CONCORD_REMINDER_DAYS", raw, minimum=0, maximum=60)
+    if raw := env.get("CONCORD_OUTBOX_STALE_CLAIM_SECONDS"):
+        values["outbox_stale_claim_seconds"] = _parse_int(
+            "CONCORD_OUTBOX_STALE_CLAIM_SECONDS", raw, minimum=5, maximum=24 * 3600
+        )
     for variable, key, low, high in (
         ("CONCORD_ARGON2_TIME_COST", "argon2_time_cost", 1, 20),
         ("CONCORD_ARGON2_MEMORY_KIB", "argon2_memory_kib", 8, 4 * 1024 * 1024),

@@ -67,6 +67,7 @@ __all__ = [
     "audience_choices",
     "audience_size",
     "audience_tokens",
+    "cancel_queued_messages",
     "change_invitation_answer",
     "check_audience",
     "email_purposes",
@@ -85,6 +86,7 @@ __all__ = [
     "offer_event_place",
     "open_request_counts",
     "outbox_status",
+    "queue_to_audience",
     "queue_to_consenting",
     "record_event_attendance",
     "round_submission",
@@ -338,6 +340,72 @@ def queue_to_consenting(
             except outbox.NotSendable:
                 skipped += 1
     return QueueReport(queued, skipped)
+
+
+def queue_to_audience(
+    vaults: Vaults,
+    settings: Settings,
+    partner_slug: str,
+    segment: AudienceSegment,
+    *,
+    partner_name: str,
+    kind: str,
+    template: str,
+    context: Mapping[str, Any],
+    idempotency_prefix: str,
+    item_ref: str | None = None,
+    batch: int = 500,
+) -> QueueReport:
+    """Queue one message to every member of ``segment`` now (an outreach item at its time).
+
+    The audience is resolved here, when called: consent for the segment's purpose and channel
+    given, not restricted, not suppressed, and (with ``item_ref``) not left out of that item.
+    Each message's idempotency key is ``{idempotency_prefix}:{contact}``, so a call repeated
+    after a crash queues nobody twice; messages are committed ``batch`` at a time. Consent is
+    checked again when each message is sent.
+    """
+    with vaults.transaction(partner_slug) as session:
+        purpose = by_code(session, segment.purpose_code)
+        if purpose is None:
+            raise ValueError("the segment's purpose is not in this vault")
+        members = audience_ids(session, segment, _suppression_key(settings, partner_slug), item_ref)
+    wanted = Channel(segment.channel)
+    queued = skipped = 0
+    for start in range(0, len(members), batch):
+        with vaults.transaction(partner_slug) as session:
+            purpose = session.get_one(Purpose, purpose.id)
+            for contact_id in members[start : start + batch]:
+                contact = session.get(Contact, contact_id)
+                if contact is None:  # erased since the audience was resolved
+                    skipped += 1
+                    continue
+                try:
+                    outbox.queue(
+                        session,
+                        settings,
+                        partner_slug=partner_slug,
+                        partner_name=partner_name,
+                        contact=contact,
+                        purpose=purpose,
+                        channel=wanted,
+                        kind=kind,
+                        template=template,
+                        context=context,
+                        idempotency_key=f"{idempotency_prefix}:{contact_id}",
+                    )
+                    queued += 1
+                except outbox.NotSendable:
+                    skipped += 1
+    return QueueReport(queued, skipped)
+
+
+def cancel_queued_messages(
+    vaults: Vaults, settings: Settings, partner_slug: str, idempotency_prefix: str, reason: str
+) -> int:
+    """Cancel the messages queued under ``idempotency_prefix`` and not sent yet (an outreach
+    item cancelled mid-send); returns how many."""
+    with vaults.transaction(partner_slug) as session:
+        return outbox.cancel_queued_with_prefix(session, settings, idempotency_prefix, reason)
 
 
 def send_due_messages(vaults: Vaults, settings: Settings, partner_slug: str) -> SendReport:

@@ -1,6 +1,6 @@
 """Every hub table of outreach, imported in one place for the hub's migrations."""
 
-from outreach.calendar.models import CalendarAudience, CalendarFeed, OutreachItem
+from outreach.calendar.models import CalendarAudience, CalendarFeed, ItemSend, OutreachItem
 from outreach.events.models import EventHost, EventListToken, JointEvent, WaitingPlace
 from outreach.matching.models import MatchingRound, RoundSubmission
 
@@ -9,6 +9,7 @@ __all__ = [
     "CalendarFeed",
     "EventHost",
     "EventListToken",
+    "ItemSend",
     "JointEvent",
     "MatchingRound",
     "OutreachItem",

@@ -51,7 +51,11 @@ log = logging.getLogger("consent.outbox")
 
 # The kind of the double opt-in message: sent while consent is pending, not given.
 CONFIRMATION = "confirmation"
+# The default of ``Settings.outbox_stale_claim_seconds``.
 STALE_CLAIM = timedelta(minutes=10)
+# How many messages one claim takes: a sender killed mid-run leaves at most this many claimed
+# and unsent (sent again, unchanged, once the claim is stale), and one of them in flight.
+CLAIM_BATCH = 10
 MAX_ATTEMPTS = 8
 FIRST_RETRY = timedelta(minutes=1)
 LONGEST_RETRY = timedelta(hours=6)
@@ -214,7 +218,9 @@ class _Claim:
     at: datetime
 
 
-def _claim_due(session: Session, now: datetime, limit: int) -> list[_Claim]:
+def _claim_due(
+    session: Session, now: datetime, limit: int, stale: timedelta = STALE_CLAIM
+) -> list[_Claim]:
     """Take due messages, and messages whose claim went stale, by compare-and-set."""
     due = session.execute(
         select(OutboxMessage.id, OutboxMessage.status, OutboxMessage.claimed_at)
@@ -225,7 +231,7 @@ def _claim_due(session: Session, now: datetime, limit: int) -> list[_Claim]:
             )
             | (
                 (OutboxMessage.status == MessageStatus.SENDING)
-                & (OutboxMessage.claimed_at < now - STALE_CLAIM)
+                & (OutboxMessage.claimed_at < now - stale)
             )
         )
         .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
@@ -280,8 +286,30 @@ def send_due(
     now = now or utcnow()
     report = SendReport()
     key = SuppressionKey(settings, partner_slug)
-    with vaults.transaction(partner_slug) as session:
-        claims = _claim_due(session, now, limit)
+    stale = timedelta(seconds=settings.outbox_stale_claim_seconds)
+    # Claims are taken and committed a few at a time, and each message's outcome is committed
+    # on its own, so a sender killed mid-run loses at most the message in flight (sent again
+    # with its Message-ID once the claim is stale) and delays at most one small batch.
+    taken = 0
+    while taken < limit:
+        with vaults.transaction(partner_slug) as session:
+            claims = _claim_due(session, now, min(CLAIM_BATCH, limit - taken), stale)
+        if not claims:
+            break
+        taken += len(claims)
+        _send_claimed(vaults, settings, partner_slug, key, claims, now, report)
+    return report
+
+
+def _send_claimed(
+    vaults: Vaults,
+    settings: Settings,
+    partner_slug: str,
+    key: SuppressionKey,
+    claims: list[_Claim],
+    now: datetime,
+    report: SendReport,
+) -> None:
     for claim in claims:
         with vaults.transaction(partner_slug) as session:
             message = session.get(OutboxMessage, claim.id)
@@ -334,7 +362,6 @@ def send_due(
         with vaults.transaction(partner_slug) as session:
             _settle(session, claim, status=MessageStatus.SENT, sent_at=utcnow(), last_error="")
         report.sent += 1
-    return report
 
 
 def cancel_queued(
@@ -350,5 +377,31 @@ def cancel_queued(
         query.values(
             status=MessageStatus.CANCELLED, last_error=f"cancelled: {reason}"
         ).execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def cancel_queued_with_prefix(
+    session: Session, settings: Settings, idempotency_prefix: str, reason: str
+) -> int:
+    """Cancel the unsent messages whose idempotency key starts with ``idempotency_prefix:``
+    (one campaign's or one outreach item's); returns how many.
+
+    Unsent means queued, or claimed by a sender that has since died (a stale claim, which
+    would otherwise be sent again); a message a live sender is delivering right now goes out.
+    """
+    stale_before = utcnow() - timedelta(seconds=settings.outbox_stale_claim_seconds)
+    result = session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.idempotency_key.startswith(f"{idempotency_prefix}:", autoescape=True),
+            (OutboxMessage.status == MessageStatus.QUEUED)
+            | (
+                (OutboxMessage.status == MessageStatus.SENDING)
+                & (OutboxMessage.claimed_at < stale_before)
+            ),
+        )
+        .values(status=MessageStatus.CANCELLED, last_error=f"cancelled: {reason}"[:200])
+        .execution_options(synchronize_session=False)
     )
     return int(result.rowcount)  # type: ignore[attr-defined]

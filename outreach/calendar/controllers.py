@@ -18,6 +18,7 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from concord.accounts.models import User
 from concord.audit import chain
@@ -29,7 +30,7 @@ from concord.partnership import settings as partnership
 from concord.web.access import Access, access
 from concord.web.pages import FormBody, page, see_other, viewer_of
 from consent.public import AudienceSegment, Vaults, audience_choices, audience_size
-from outreach.calendar import views
+from outreach.calendar import sending, views
 from outreach.calendar.evaluation import Evaluation, evaluate
 from outreach.calendar.feeds import (
     build_feed,
@@ -63,6 +64,7 @@ ITEMS = "outreach/calendar/items/page.html"
 ITEM = "outreach/calendar/item/page.html"
 NEW = "outreach/calendar/new/page.html"
 AUDIENCE = "outreach/calendar/item/_audience.html"
+SENDING = "outreach/calendar/item/_sending.html"
 CALENDAR = "outreach/calendar/calendar/page.html"
 CALENDAR_PARTIAL = "outreach/calendar/calendar/_calendar.html"
 VIEW = "outreach/calendar/view/page.html"
@@ -99,7 +101,8 @@ def _choices(hub: Hub, vaults: Vaults, partner: str) -> dict[str, Any]:
     return {
         "kind_options": [(k.value, k.label) for k in ItemKind],
         "channel_options": [(c.value, c.label) for c in ItemChannel],
-        "status_options": [(s.value, s.label) for s in ItemStatus],
+        # "Sending" is the worker's to set, never a person's.
+        "status_options": [(s.value, s.label) for s in ItemStatus if s is not ItemStatus.SENDING],
         "visibility_options": [(v.value, v.label) for v in Visibility],
         "purpose_options": [
             ("", "Choose…"),
@@ -262,10 +265,13 @@ class CalendarItemsController(Controller):
         conflict: OutreachItem | None = None,
         size: int | None = None,
         status: int = 200,
+        message_form: dict[str, str] | None = None,
+        message_errors: dict[str, str] | None = None,
     ) -> Template:
         with hub.transaction() as session:
             item = own_item(session, partner, item_id)
             rules = partnership.current(session)
+            sending_context = _sending_context(session, item) if item is not None else {}
         flags_allowed = rules.disclosure is partnership.Disclosure.CONTACT_FLAGS
         raw = request.query_params.get("left_out", "")
         left_out = (
@@ -284,9 +290,65 @@ class CalendarItemsController(Controller):
             "flags_allowed": flags_allowed,
             "left_out": left_out,
             "size": size if size is not None else _size(vaults, hub, partner, _form_of(item)),
+            **sending_context,
             **_choices(hub, vaults, partner),
         }
+        if message_form is not None:
+            context["message_form"] = message_form
+        context["message_errors"] = message_errors or {}
         return page(request, ITEM, context, status_code=status)
+
+    @post("/items/{item_id:str}/message", sync_to_thread=True, opt=access(Access.PARTNER_VAULT))
+    def message(
+        self,
+        request: Request[Any, Any, Any],
+        hub: NamedDependency[Hub],
+        vaults: NamedDependency[Vaults],
+        partner: FromPath[str],
+        item_id: FromPath[str],
+        data: FormBody,
+    ) -> Response[Any]:
+        """Choose the subject and body the item's recipients get."""
+        try:
+            subject, body = sending.parse_message(data)
+            sending.save_message(
+                hub, partner, item_id, subject, body, actor=viewer_of(request).actor
+            )
+        except InvalidInput as error:
+            return self._item(
+                request,
+                hub,
+                vaults,
+                partner,
+                item_id,
+                form=None,
+                errors={},
+                status=400,
+                message_form={"subject": data.get("subject", ""), "body": data.get("body", "")},
+                message_errors=error.errors,
+            )
+        except LookupError:
+            raise NotFoundException() from None
+        return see_other(f"/partners/{partner}/calendar/items/{item_id}?message_saved=1#sending")
+
+    @get("/items/{item_id:str}/sending", sync_to_thread=True, opt=access(Access.PARTNER_VAULT))
+    def sending_progress(
+        self,
+        request: Request[Any, Any, Any],
+        hub: NamedDependency[Hub],
+        vaults: NamedDependency[Vaults],
+        partner: FromPath[str],
+        item_id: FromPath[str],
+    ) -> Template:
+        """The item's sending progress: the fragment htmx polls while it sends, or the page."""
+        if not request.headers.get("hx-request"):
+            return self._item(request, hub, vaults, partner, item_id, form=None, errors={})
+        with hub.transaction() as session:
+            item = own_item(session, partner, item_id)
+            if item is None:
+                raise NotFoundException()
+            context = {"partner": partner, "item": item, **_sending_context(session, item)}
+        return Template(template_name=SENDING, context=context)
 
     @post("/items/{item_id:str}", sync_to_thread=True, opt=access(Access.PARTNER_VAULT))
     def update(
@@ -404,6 +466,21 @@ class CalendarItemsController(Controller):
         except LookupError:
             raise NotFoundException() from None
         return see_other(f"/partners/{partner}/calendar/items/{item_id}?left_out={count}")
+
+
+def _sending_context(session: Session, item: OutreachItem) -> dict[str, Any]:
+    """What the item page's sending section shows: the chosen message and the progress."""
+    row = sending.message_of(session, item.id)
+    return {
+        "sent_by_platform": item.channel is ItemChannel.EMAIL,
+        "message_form": {
+            "subject": row.subject if row else "",
+            "body": row.body if row else "",
+        },
+        "message_ready": bool(row and row.subject and row.body),
+        "message_editable": item.status in sending.EDITABLE,
+        "progress": sending.progress_of(session, item),
+    }
 
 
 def _version(data: dict[str, str]) -> int:

@@ -27,6 +27,7 @@ REFRESH = timedelta(hours=1)
 STATUS = {
     ItemStatus.PLANNED: "TENTATIVE",
     ItemStatus.SCHEDULED: "CONFIRMED",
+    ItemStatus.SENDING: "CONFIRMED",
     ItemStatus.SENT: "CONFIRMED",
     ItemStatus.CANCELLED: "CANCELLED",
 }

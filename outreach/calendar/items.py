@@ -43,6 +43,7 @@ from outreach.calendar.models import (
 )
 from outreach.calendar.packing import pack
 from outreach.calendar.periods import period_end, period_of
+from outreach.calendar.sending import stop_item_messages
 
 TOPIC = re.compile(r"[a-z0-9][a-z0-9-]{0,39}")
 MAX_TOPICS = 8
@@ -149,6 +150,8 @@ def parse_item(data: dict[str, str]) -> ItemFields:
         errors["ends_at"] = "The end must come after the start."
     if starts_at and ends_at and ends_at - starts_at > timedelta(days=31):
         errors["ends_at"] = "An item lasts at most 31 days."
+    if status is ItemStatus.SENDING:
+        errors["status"] = "Only the worker marks an item as being sent: choose another status."
     if errors:
         raise InvalidInput(errors)
     assert kind and channel and status and visibility and starts_at and ends_at
@@ -295,6 +298,13 @@ def update_item(
     actor: str,
 ) -> None:
     check_with_vault(vaults, partner_slug, fields)
+    with hub.transaction() as session:
+        item = own_item(session, partner_slug, item_id)
+        sending = item is not None and item.status is ItemStatus.SENDING
+    if sending and fields.status is not ItemStatus.CANCELLED:
+        raise InvalidInput.one(
+            "status", "The item is being sent: it can only be cancelled until it is sent."
+        )
     _save(
         hub,
         partner_slug,
@@ -304,6 +314,8 @@ def update_item(
         actor=actor,
         action="calendar.item.edit",
     )
+    if fields.status is ItemStatus.CANCELLED:
+        stop_item_messages(hub, vaults, item_id)
     refresh_audience(hub, vaults, item_id)
 
 

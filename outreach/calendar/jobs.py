@@ -8,6 +8,7 @@ from concord import jobs
 from consent.public import Vaults
 from outreach.calendar.evaluation import reevaluate_stale
 from outreach.calendar.items import clear_expired_audiences
+from outreach.calendar.sending import send_due_items
 
 log = logging.getLogger("outreach.calendar")
 
@@ -26,7 +27,15 @@ def retention() -> None:
         log.info("calendar retention deleted the tokens of %d audiences", cleared)
 
 
+def send_items() -> None:
+    """Send the scheduled email items whose time has come (and finish any left half sent)."""
+    vaults = jobs.bound("vaults")
+    assert isinstance(vaults, Vaults)
+    send_due_items(jobs.current_hub(), vaults)
+
+
 JOBS: list[tuple[str, str, int]] = [
     ("calendar.refresh_clashes", "outreach.calendar.jobs:refresh_clashes", 30),
     ("calendar.retention", "outreach.calendar.jobs:retention", 3600),
+    ("calendar.send_items", "outreach.calendar.jobs:send_items", 10),
 ]

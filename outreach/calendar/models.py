@@ -58,6 +58,8 @@ class ItemStatus(enum.StrEnum):
     DRAFT = "draft"
     PLANNED = "planned"
     SCHEDULED = "scheduled"
+    # Set by the worker only, while a scheduled email item goes out (scheduled -> sending -> sent).
+    SENDING = "sending"
     SENT = "sent"
     CANCELLED = "cancelled"
 
@@ -68,7 +70,12 @@ class ItemStatus(enum.StrEnum):
     @property
     def counts(self) -> bool:
         """Whether the item takes part in the rules (drafts and cancelled items do not)."""
-        return self in {ItemStatus.PLANNED, ItemStatus.SCHEDULED, ItemStatus.SENT}
+        return self in {
+            ItemStatus.PLANNED,
+            ItemStatus.SCHEDULED,
+            ItemStatus.SENDING,
+            ItemStatus.SENT,
+        }
 
 
 class Visibility(enum.StrEnum):
@@ -176,3 +183,31 @@ class CalendarFeed(HubBase):
     form_key: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class ItemSend(HubBase):
+    """What an email item says, and how its sending went: counts only, never who.
+
+    The subject and body are chosen by the owner's staff; the worker renders them for each
+    recipient inside the owner's vault. The recipients themselves never reach the hub.
+    """
+
+    __tablename__ = "outreach_item_sends"
+
+    item_id: Mapped[str] = mapped_column(
+        ForeignKey("outreach_items.id", ondelete="CASCADE"), primary_key=True
+    )
+    subject: Mapped[str] = mapped_column(String(200), default="")
+    body: Mapped[str] = mapped_column(Text, default="")
+    updated_by: Mapped[str] = mapped_column(String(100), default="")
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    # Set once every recipient's message is in the vault's outbox (a restart skips queueing).
+    queued_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    started_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    recipients: Mapped[int] = mapped_column(Integer, default=0)
+    sent: Mapped[int] = mapped_column(Integer, default=0)
+    failed: Mapped[int] = mapped_column(Integer, default=0)
+    skipped: Mapped[int] = mapped_column(Integer, default=0)
+    # Left out when queueing (no longer sendable between resolving and queueing).
+    skipped_at_queue: Mapped[int] = mapped_column(Integer, default=0)
