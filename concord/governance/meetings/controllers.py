@@ -55,7 +55,8 @@ class MeetingsController(Controller):
     def meetings(self, request: Request[Any, Any, Any], hub: NamedDependency[Hub]) -> Template:
         with hub.transaction() as session:
             context = {
-                "upcoming": services.upcoming(session),
+                # Enough for a year of a few monthly series side by side.
+                "upcoming": services.upcoming(session, limit=60),
                 "recent": services.recent(session),
                 "series": services.all_series(session),
                 "local_start": services.local_start,
