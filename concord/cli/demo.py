@@ -18,6 +18,7 @@ from concord.accounts.models import Role, User
 from concord.accounts.passwords import check_password
 from concord.accounts.users import add_user
 from concord.categories.services import ensure_shared_categories
+from concord.cli.demo_governance import seed_demo_governance
 from concord.cli.demo_rights import seed_demo_requests
 from concord.cli.platform import DEMO_MARKER, Platform
 from concord.demo.contacts import (
@@ -107,6 +108,7 @@ def seed_demo(platform: Platform) -> None:
     _first_stakeholder_mail(platform)
     seed_demo_requests(platform, [partner.slug for partner in DEMO_PARTNERS])
     _plan_quarter(platform)
+    seed_demo_governance(platform, SECRETARIAT_EMAIL)
 
 
 def _plan_quarter(platform: Platform) -> None:

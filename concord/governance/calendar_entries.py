@@ -35,6 +35,10 @@ class GovernanceEntry:
     path: str
     # Stable across feeds and renames, for iCalendar UID.
     uid: str
+    # iCalendar SEQUENCE, raised when a meeting's time or an action item's status changes.
+    sequence: int = 0
+    # When the record last changed (DTSTAMP in feeds).
+    updated_at: datetime | None = None
 
 
 def entries_between(session: Session, start: date, end: date) -> list[GovernanceEntry]:
@@ -53,6 +57,8 @@ def entries_between(session: Session, start: date, end: date) -> list[Governance
             status="scheduled",
             path=f"/governance/meetings/{m.id}",
             uid=f"meeting-{m.id}@concord",
+            sequence=m.sequence,
+            updated_at=m.created_at,
         )
         for m in meetings_between(session, start, end)
     ]
@@ -69,6 +75,8 @@ def entries_between(session: Session, start: date, end: date) -> list[Governance
             status=a.status.value,
             path="/governance/actions",
             uid=f"action-{a.id}@concord",
+            sequence=a.sequence,
+            updated_at=a.updated_at,
         )
         for a in actions_between(session, start, end)
     ]

@@ -24,6 +24,7 @@ from concord.accounts.models import User
 from concord.audit import chain
 from concord.categories.models import SharedCategory
 from concord.errors import InvalidInput
+from concord.governance.calendar_entries import entries_between
 from concord.hub import Hub
 from concord.partners.models import Partner
 from concord.partnership import settings as partnership
@@ -34,6 +35,7 @@ from outreach.calendar import sending, views
 from outreach.calendar.evaluation import Evaluation, evaluate
 from outreach.calendar.feeds import (
     build_feed,
+    feed_entries,
     feed_for,
     feed_items,
     feeds_of,
@@ -522,21 +524,28 @@ class CalendarController(Controller):
             previous, following = day - timedelta(days=42), day + timedelta(days=42)
         with hub.transaction() as session:
             found = views.items_between(session, viewer.partner_slug, first, last, filters)
+            # Meetings and action items bind every partner: every signed-in user sees them.
+            entries = entries_between(session, first, last)
             colours = views.colours(session)
             names = dict(session.execute(select(Partner.slug, Partner.name)).all())
+        governance = views.entries_by_day(entries)
         context = {
             "view": view,
             "day": day,
             "first": first,
             "last": last,
             "items": found,
-            "weeks": views.month_grid(day, found) if view == "month" else None,
+            "entries": entries,
+            "entry_label": views.entry_label,
+            "agenda_lines": views.agenda_lines(found, entries) if view == "agenda" else None,
+            "weeks": views.month_grid(day, found, entries) if view == "month" else None,
             "week": (
                 [
                     views.Day(
                         first + timedelta(days=n),
                         True,
                         [i for i in found if i.starts_at.date() == first + timedelta(days=n)],
+                        governance.get(first + timedelta(days=n), []),
                     )
                     for n in range(7)
                 ]
@@ -676,10 +685,15 @@ def feed(
         if found is None:
             raise NotFoundException()
         items = feed_items(session, found)
+        entries = feed_entries(session)
         names = dict(session.execute(select(Partner.slug, Partner.name)).all())
         label = found.label
     body = build_feed(
-        items, name=f"Concord: {label}", public_url=hub.settings.public_url, partner_names=names
+        items,
+        name=f"Concord: {label}",
+        public_url=hub.settings.public_url,
+        partner_names=names,
+        entries=entries,
     )
     etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
     headers = {"etag": etag, "cache-control": "private, max-age=300"}

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event
@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from concord.accounts.models import User
 from concord.db import utcnow
+from concord.governance.calendar_entries import GovernanceEntry, entries_between
 from outreach.calendar.models import CalendarFeed, FeedScope, ItemStatus, OutreachItem
 from outreach.calendar.views import visible_to
 
@@ -33,6 +34,10 @@ STATUS = {
 }
 # Feeds carry items from this long ago onwards, and every item still to come.
 HISTORY = timedelta(days=120)
+# Meetings are materialised a year ahead; action items are rarely due later than that.
+GOVERNANCE_AHEAD = timedelta(days=400)
+# An action item's status as a VEVENT status: a dropped item is cancelled, a done one stays.
+ACTION_STATUS = {"open": "CONFIRMED", "done": "CONFIRMED", "dropped": "CANCELLED"}
 
 
 def token_hash(token: str) -> str:
@@ -114,10 +119,57 @@ def feed_items(session: Session, feed: CalendarFeed) -> Sequence[OutreachItem]:
     return session.scalars(query.order_by(OutreachItem.starts_at, OutreachItem.id)).all()
 
 
+def feed_entries(session: Session, today: date | None = None) -> list[GovernanceEntry]:
+    """The partnership's meetings and action items every feed carries: they bind every
+    partner and hold no personal data, so every feed, of a user or of a partner, has them."""
+    today = today or utcnow().date()
+    return entries_between(session, today - HISTORY, today + GOVERNANCE_AHEAD)
+
+
+def governance_event(entry: GovernanceEntry, public_url: str) -> Event:
+    """A meeting as a timed event in its own zone, or an action item on its due date.
+
+    Action items are all-day VEVENTs (DTSTART;VALUE=DATE), not VTODOs with DUE: Google
+    Calendar and Outlook ignore VTODOs in subscribed feeds altogether and Apple Calendar only
+    shows them in Reminders when it imports a file, so a VTODO would be invisible to most of
+    the partnership. TRANSP:TRANSPARENT keeps a due date from marking anyone busy.
+    """
+    event = Event()
+    event.add("uid", entry.uid)
+    event.add("dtstamp", entry.updated_at or utcnow())
+    event.add("sequence", entry.sequence)
+    event.add("url", f"{public_url}{entry.path}")
+    if entry.kind == "meeting":
+        assert entry.starts_at and entry.ends_at and entry.timezone
+        zone = ZoneInfo(entry.timezone)
+        event.add("summary", f"Partnership meeting: {entry.title}")
+        event.add("dtstart", entry.starts_at.astimezone(zone))
+        event.add("dtend", entry.ends_at.astimezone(zone))
+        event.add("status", "CONFIRMED")
+        if entry.location:
+            event.add("location", entry.location)
+    else:
+        assert entry.due_on is not None
+        prefix = {"done": "Done: ", "dropped": "Dropped: "}.get(entry.status, "Due: ")
+        event.add("summary", f"{prefix}{entry.title}")
+        event.add("dtstart", entry.due_on)
+        event.add("dtend", entry.due_on + timedelta(days=1))
+        event.add("transp", "TRANSPARENT")
+        event.add("status", ACTION_STATUS.get(entry.status, "CONFIRMED"))
+        event.add("categories", ["Action item"])
+    return event
+
+
 def build_feed(
-    items: Sequence[OutreachItem], *, name: str, public_url: str, partner_names: dict[str, str]
+    items: Sequence[OutreachItem],
+    *,
+    name: str,
+    public_url: str,
+    partner_names: dict[str, str],
+    entries: Sequence[GovernanceEntry] = (),
 ) -> bytes:
-    """The RFC 5545 calendar (with RFC 7986 NAME, URL, REFRESH-INTERVAL) of ``items``."""
+    """The RFC 5545 calendar (with RFC 7986 NAME, URL, REFRESH-INTERVAL) of ``items`` and the
+    governance ``entries``."""
     feed = Calendar()
     feed.add("prodid", PRODID)
     feed.add("version", "2.0")
@@ -140,6 +192,8 @@ def build_feed(
         if item.topic_list:
             event.add("categories", item.topic_list)
         feed.add_component(event)
+    for entry in entries:
+        feed.add_component(governance_event(entry, public_url))
     feed.add_missing_timezones()
     body: bytes = feed.to_ical()
     return body

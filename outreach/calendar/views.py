@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import Session
 
+from concord.governance.calendar_entries import GovernanceEntry
 from concord.partners.models import Partner
 from outreach.calendar.models import ItemChannel, ItemKind, ItemStatus, OutreachItem, Visibility
 
@@ -101,6 +102,62 @@ class Day:
     day: date
     in_month: bool
     items: list[OutreachItem] = field(default_factory=list)
+    # The partnership's meetings and action items due that day.
+    entries: list[GovernanceEntry] = field(default_factory=list)
+
+
+def entry_day(entry: GovernanceEntry) -> date:
+    """The (UTC) day a governance entry is shown on: a meeting's start, an action's due date."""
+    if entry.starts_at is not None:
+        return entry.starts_at.astimezone(UTC).date()
+    assert entry.due_on is not None
+    return entry.due_on
+
+
+def entry_label(entry: GovernanceEntry) -> str:
+    """How the calendar names a governance entry's kind and time, in the meeting's own zone."""
+    if entry.kind == "meeting" and entry.starts_at is not None and entry.timezone:
+        local = entry.starts_at.astimezone(ZoneInfo(entry.timezone))
+        return f"Meeting {local.strftime('%H:%M')} {entry.timezone}"
+    return {"open": "Action due", "done": "Action done", "dropped": "Action dropped"}.get(
+        entry.status, "Action"
+    )
+
+
+def entries_by_day(entries: Sequence[GovernanceEntry]) -> dict[date, list[GovernanceEntry]]:
+    by_day: dict[date, list[GovernanceEntry]] = {}
+    for entry in entries:
+        by_day.setdefault(entry_day(entry), []).append(entry)
+    return by_day
+
+
+@dataclass(frozen=True)
+class AgendaLine:
+    """One line of the agenda view: an outreach item or a governance entry, on its day."""
+
+    day: date
+    time: str
+    item: OutreachItem | None = None
+    entry: GovernanceEntry | None = None
+
+
+def agenda_lines(
+    items: Sequence[OutreachItem], entries: Sequence[GovernanceEntry]
+) -> list[AgendaLine]:
+    """Items and governance entries in one time order (an all-day action item first)."""
+    lines = [
+        AgendaLine(i.starts_at.astimezone(UTC).date(), i.starts_at.strftime("%H:%M"), item=i)
+        for i in items
+    ]
+    lines += [
+        AgendaLine(
+            entry_day(e),
+            e.starts_at.astimezone(UTC).strftime("%H:%M") if e.starts_at else "",
+            entry=e,
+        )
+        for e in entries
+    ]
+    return sorted(lines, key=lambda line: (line.day, line.time))
 
 
 def _weeks(month: date) -> list[list[date]]:
@@ -118,13 +175,20 @@ def _weeks(month: date) -> list[list[date]]:
     return weeks
 
 
-def month_grid(month: date, items: Sequence[OutreachItem]) -> list[list[Day]]:
-    """Weeks (Monday first) of the month containing ``month``, each day with its items."""
+def month_grid(
+    month: date, items: Sequence[OutreachItem], entries: Sequence[GovernanceEntry] = ()
+) -> list[list[Day]]:
+    """Weeks (Monday first) of the month containing ``month``, each day with its items and
+    governance entries."""
     weeks = _weeks(month)
     by_day: dict[date, list[OutreachItem]] = {}
     for item in items:
         by_day.setdefault(item.starts_at.astimezone(UTC).date(), []).append(item)
-    return [[Day(d, d.month == month.month, by_day.get(d, [])) for d in week] for week in weeks]
+    governance = entries_by_day(entries)
+    return [
+        [Day(d, d.month == month.month, by_day.get(d, []), governance.get(d, [])) for d in week]
+        for week in weeks
+    ]
 
 
 def month_range(month: date) -> tuple[date, date]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import Date, Enum, ForeignKey, String
+from sqlalchemy import Date, Enum, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from concord.db import HubBase, UtcDateTime, utcnow
@@ -45,3 +45,6 @@ class ActionItem(HubBase):
     # The due date a reminder was sent for: one reminder per item per due date.
     reminded_for: Mapped[date | None] = mapped_column(Date)
     form_key: Mapped[str | None] = mapped_column(String(40), unique=True)
+    # iCalendar SEQUENCE: raised when the status changes (done and dropped items change their
+    # calendar entry), so calendar clients replace their copy.
+    sequence: Mapped[int] = mapped_column(Integer, default=0, server_default="0")

@@ -94,6 +94,7 @@ def set_status(session: Session, viewer: Viewer, action_id: int, status: str) ->
     if item.status is not new:
         item.status = new
         item.updated_at = utcnow()
+        item.sequence += 1
         session.flush()
         chain.record(
             session,

@@ -9,7 +9,7 @@ from typing import Any
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
-from litestar.params import FromPath
+from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 
 from concord.accounts.models import Role, User
@@ -18,6 +18,10 @@ from concord.governance.decisions import services
 from concord.governance.decisions.models import DecisionStatus, Stance
 from concord.governance.errors import Missing, Refused
 from concord.governance.markdown import render
+from concord.governance.meetings.models import Meeting
+from concord.governance.meetings.services import link_choices, local_start
+from concord.governance.reviews.models import ReviewDocument
+from concord.governance.reviews.services import all_documents
 from concord.hub import Hub
 from concord.web.access import Access, access
 from concord.web.pages import FormBody, page, see_other, viewer_of
@@ -34,8 +38,15 @@ class DecisionsController(Controller):
     opt = access(Access.SIGNED_IN)
 
     @get("/", sync_to_thread=True)
-    def register(self, request: Request[Any, Any, Any], hub: NamedDependency[Hub]) -> Template:
-        return self._register(request, hub, form={}, errors={})
+    def register(
+        self,
+        request: Request[Any, Any, Any],
+        hub: NamedDependency[Hub],
+        meeting: FromQuery[str] = "",
+    ) -> Template:
+        # "Record a decision for this meeting" opens the form with the meeting chosen.
+        form = {"meeting": meeting} if meeting.isdigit() else {}
+        return self._register(request, hub, form=form, errors={})
 
     @post("/", sync_to_thread=True)
     def propose(
@@ -50,6 +61,8 @@ class DecisionsController(Controller):
                     text=data.get("text", ""),
                     changes_principles=data.get("changes_principles") == "on",
                     form_key=data.get("form_key", ""),
+                    meeting=data.get("meeting", ""),
+                    document=data.get("document", ""),
                 )
                 target = f"{BASE}/{proposed.id}"
         except InvalidInput as error:
@@ -155,8 +168,13 @@ class DecisionsController(Controller):
             user = session.get_one(User, viewer.id)
             may_propose = viewer.is_secretariat or services.acts_for(session, user) is not None
             decisions = services.register(session)
+            chosen = form.get("meeting", "")
+            meetings = link_choices(session, int(chosen) if chosen.isdigit() else None)
+            documents = all_documents(session)
         context = {
             "decisions": decisions,
+            "meeting_choices": meetings,
+            "document_choices": documents,
             "may_propose": may_propose,
             "form": form,
             "errors": errors,
@@ -187,6 +205,8 @@ class DecisionsController(Controller):
             rules = services.rules_of(session, shown)
             lines = services.positions_by_partner(session, decision_id)
             proposer = session.get(User, shown.proposer_id)
+            meeting = session.get(Meeting, shown.meeting_id) if shown.meeting_id else None
+            document = session.get(ReviewDocument, shown.document_id) if shown.document_id else None
         own = next(
             (line for line in lines if acting_for and line.partner.id == acting_for.id), None
         )
@@ -194,6 +214,9 @@ class DecisionsController(Controller):
             "decision": shown,
             "text": render(shown.text),
             "proposer": proposer,
+            "meeting": meeting,
+            "meeting_start": local_start(meeting) if meeting else None,
+            "document": document,
             "lines": lines,
             "computed": computed,
             "rules": rules,

@@ -62,6 +62,13 @@ class Decision(HubBase):
     recorded_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     effective_on: Mapped[date | None] = mapped_column(Date)
     review_on: Mapped[date | None] = mapped_column(Date)
+    # What the proposal came from, chosen when it is proposed (and sealed with it).
+    meeting_id: Mapped[int | None] = mapped_column(
+        ForeignKey("meetings.id", ondelete="SET NULL"), index=True
+    )
+    document_id: Mapped[int | None] = mapped_column(
+        ForeignKey("review_documents.id", ondelete="SET NULL")
+    )
 
 
 class Position(HubBase):

@@ -31,6 +31,8 @@ from concord.governance.decisions.models import (
 )
 from concord.governance.decisions.outcome import DecisionRules, Outcome, outcome
 from concord.governance.errors import Missing, NotAllowed, Refused
+from concord.governance.meetings.models import Meeting
+from concord.governance.reviews.models import ReviewDocument
 from concord.partners.models import Partner
 from concord.partnership import settings as partnership
 
@@ -39,7 +41,21 @@ MAX_TEXT = 20_000
 
 
 def decision_content(decision: Decision) -> dict[str, Any]:
-    return {
+    """What a decision's seal covers: the whole row but its form key.
+
+    The meeting and document a proposal links to are set when it is proposed, so they are
+    sealed with it. They enter the content only when set: decisions sealed before links existed
+    keep their hashes, and setting a link by hand still breaks the seal.
+    """
+    links = {
+        name: value
+        for name, value in (
+            ("meeting_id", decision.meeting_id),
+            ("document_id", decision.document_id),
+        )
+        if value is not None
+    }
+    return links | {
         "id": decision.id,
         "title": decision.title,
         "text": decision.text,
@@ -100,6 +116,23 @@ def acts_for(session: Session, user: User) -> Partner | None:
     return None
 
 
+def _linked(
+    session: Session,
+    model: type[Meeting] | type[ReviewDocument],
+    raw: str,
+    field: str,
+    errors: dict[str, str],
+) -> int | None:
+    """The id chosen in a link's select list, checked to exist (empty: no link)."""
+    raw = raw.strip()
+    if not raw:
+        return None
+    if not raw.isdigit() or session.get(model, int(raw)) is None:
+        errors[field] = f"Choose a {field} from the list, or none."
+        return None
+    return int(raw)
+
+
 def propose(
     session: Session,
     *,
@@ -108,11 +141,16 @@ def propose(
     text: str,
     changes_principles: bool,
     form_key: str,
+    meeting: str = "",
+    document: str = "",
 ) -> Decision:
-    """Register a proposal under the rules in force now; the same form key returns the same
-    proposal (a double submit makes no twin)."""
+    """Register a proposal under the rules in force now, optionally linked to the meeting it
+    came from and the joint document it is about; the same form key returns the same proposal
+    (a double submit makes no twin)."""
     title, text = title.strip(), text.replace("\r\n", "\n").strip()
     errors: dict[str, str] = {}
+    meeting_id = _linked(session, Meeting, meeting, "meeting", errors)
+    document_id = _linked(session, ReviewDocument, document, "document", errors)
     if not title or len(title) > MAX_TITLE:
         errors["title"] = f"Give the proposal a title (at most {MAX_TITLE} characters)."
     if not text or len(text) > MAX_TEXT:
@@ -143,6 +181,8 @@ def propose(
         rules_source=rules.source[:200],
         status=DecisionStatus.OPEN,
         outcome_note="",
+        meeting_id=meeting_id,
+        document_id=document_id,
     )
     session.add(decision)
     try:
@@ -306,6 +346,13 @@ def name_delegate(session: Session, *, signatory_id: int, delegate_id: str) -> D
         detail=f"user:{chosen.id}",
     )
     return current
+
+
+def decisions_of_meeting(session: Session, meeting_id: int) -> Sequence[Decision]:
+    """The decisions proposed at (or for) a meeting, in the order they were proposed."""
+    return session.scalars(
+        select(Decision).where(Decision.meeting_id == meeting_id).order_by(Decision.id)
+    ).all()
 
 
 def register(session: Session, *, limit: int = 200) -> Sequence[Decision]:

@@ -13,9 +13,12 @@ from litestar.params import FromPath
 from litestar.response import Template
 from sqlalchemy.orm import Session
 
+from concord.accounts.models import Role, User
 from concord.db import utcnow
 from concord.errors import InvalidInput
 from concord.governance.actions.services import actions_of_meeting
+from concord.governance.decisions.models import Decision
+from concord.governance.decisions.services import acts_for, decisions_of_meeting, register
 from concord.governance.meetings import services
 from concord.governance.meetings.models import Meeting, Presence
 from concord.governance.minutes.services import minutes_of
@@ -52,7 +55,8 @@ class MeetingsController(Controller):
     def meetings(self, request: Request[Any, Any, Any], hub: NamedDependency[Hub]) -> Template:
         with hub.transaction() as session:
             context = {
-                "upcoming": services.upcoming(session),
+                # Enough for a year of a few monthly series side by side.
+                "upcoming": services.upcoming(session, limit=60),
                 "recent": services.recent(session),
                 "series": services.all_series(session),
                 "local_start": services.local_start,
@@ -124,6 +128,32 @@ class MeetingsController(Controller):
     ) -> Template:
         return self._meeting_page(request, hub, meeting_id)
 
+    @post("/{meeting_id:int}/time", sync_to_thread=True, opt=access(Access.SECRETARIAT))
+    def reschedule(
+        self,
+        request: Request[Any, Any, Any],
+        hub: NamedDependency[Hub],
+        meeting_id: FromPath[int],
+        data: FormBody,
+    ) -> Response[Any]:
+        try:
+            with hub.transaction() as session, http_errors():
+                services.reschedule(
+                    session,
+                    viewer_of(request),
+                    meeting_id,
+                    on=data.get("on", ""),
+                    start_time=data.get("start_time", ""),
+                    duration=data.get("length", ""),
+                )
+        except InvalidInput as error:
+            if "duration" in error.errors:
+                error.errors["length"] = error.errors.pop("duration")
+            return self._meeting_page(
+                request, hub, meeting_id, time_form=data, time_errors=error.errors, status=400
+            )
+        return see_other(meeting_path(meeting_id, "?saved=time"))
+
     @post("/{meeting_id:int}/agenda", sync_to_thread=True, opt=access(Access.SECRETARIAT))
     def add_agenda_item(
         self,
@@ -143,6 +173,7 @@ class MeetingsController(Controller):
                     duration=data.get("duration", ""),
                     position=data.get("position", ""),
                     document=data.get("document", ""),
+                    decision=data.get("decision", ""),
                     form_key=clean_form_key(data.get("form_key")),
                 )
         except InvalidInput as error:
@@ -223,15 +254,26 @@ class MeetingsController(Controller):
         agenda_form: dict[str, str] | None = None,
         agenda_errors: dict[str, str] | None = None,
         attendance_errors: dict[str, str] | None = None,
+        time_form: dict[str, str] | None = None,
+        time_errors: dict[str, str] | None = None,
         status: int = 200,
     ) -> Template:
         with hub.transaction() as session, http_errors():
             meeting = services.get_meeting(session, meeting_id)
             context = meeting_context(session, meeting)
+            user = session.get_one(User, viewer_of(request).id)
+            context["may_propose"] = user.role is Role.SECRETARIAT or acts_for(session, user)
         context.update(
             agenda_form=agenda_form or {"form_key": new_form_key()},
             agenda_errors=agenda_errors or {},
             attendance_errors=attendance_errors or {},
+            time_form=time_form
+            or {
+                "on": context["local_start"].date().isoformat(),
+                "start_time": context["local_start"].strftime("%H:%M"),
+                "length": str(context["meeting"].duration_minutes),
+            },
+            time_errors=time_errors or {},
         )
         return page(request, MEETING, context, status_code=status)
 
@@ -241,11 +283,20 @@ def meeting_context(session: Session, meeting: Meeting) -> dict[str, Any]:
     people, partner_presence = services.attendance(session, meeting.id)
     accounts = services.staff_accounts(session)
     documents = all_documents(session)
+    items = services.agenda(session, meeting.id)
+    decisions_here = decisions_of_meeting(session, meeting.id)
+    decision_choices = register(session, limit=50)
+    # Agenda items may point at decisions older than the fifty shown in the select list.
+    linked = [
+        session.get_one(Decision, item.decision_id)
+        for item in items
+        if item.decision_id is not None
+    ]
     context: dict[str, Any] = {
         "meeting": meeting,
         "local_start": services.local_start(meeting),
         "local_end": services.ends_at(meeting).astimezone(services.local_start(meeting).tzinfo),
-        "agenda": services.agenda(session, meeting.id),
+        "agenda": items,
         "accounts": accounts,
         "names": {a.id: a.display_name for a in accounts},
         "partners": all_partners(session),
@@ -257,6 +308,9 @@ def meeting_context(session: Session, meeting: Meeting) -> dict[str, Any]:
         "actions": actions_of_meeting(session, meeting.id),
         "document_choices": documents,
         "documents": {d.id: d for d in documents},
+        "decisions_here": decisions_here,
+        "decision_choices": decision_choices,
+        "decisions": {d.id: d for d in (*decision_choices, *decisions_here, *linked)},
         "today": utcnow().date(),
         "minutes_status": (
             minutes.status.label if (minutes := minutes_of(session, meeting.id)) else "not started"

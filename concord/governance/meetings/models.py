@@ -65,6 +65,9 @@ class Meeting(HubBase):
     created_by: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     form_key: Mapped[str | None] = mapped_column(String(40), unique=True)
+    # iCalendar SEQUENCE: raised each time the meeting's time changes, so calendar clients
+    # replace their copy instead of keeping the old time.
+    sequence: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class AgendaItem(HubBase):
@@ -84,6 +87,8 @@ class AgendaItem(HubBase):
     document_id: Mapped[int | None] = mapped_column(
         ForeignKey("review_documents.id", ondelete="SET NULL")
     )
+    # The decision this item is to take or report on.
+    decision_id: Mapped[int | None] = mapped_column(ForeignKey("decisions.id", ondelete="SET NULL"))
     form_key: Mapped[str | None] = mapped_column(String(40), unique=True)
 
 

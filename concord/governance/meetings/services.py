@@ -23,6 +23,7 @@ from concord.accounts.viewer import Viewer
 from concord.audit import chain
 from concord.db import utcnow
 from concord.errors import InvalidInput
+from concord.governance.decisions.models import Decision
 from concord.governance.meetings.models import (
     AgendaItem,
     Meeting,
@@ -311,6 +312,49 @@ def add_meeting(
     return meeting
 
 
+def reschedule(
+    session: Session,
+    viewer: Viewer,
+    meeting_id: int,
+    *,
+    on: str,
+    start_time: str,
+    duration: str,
+) -> Meeting:
+    """Move one meeting (a series' occurrence keeps its place in the series) to a new local
+    day, time or length; a real change raises its iCalendar sequence, a repeated post does not.
+    """
+    require_secretariat(viewer)
+    meeting = get_meeting(session, meeting_id)
+    errors: dict[str, str] = {}
+    times = _check_times(
+        errors,
+        title=meeting.title,
+        start_time=start_time,
+        duration=duration,
+        timezone=meeting.timezone,
+        location=meeting.location,
+    )
+    day = _parse_date(errors, "on", on)
+    if errors:
+        raise InvalidInput(errors)
+    starts = _aware(datetime.combine(day, times.start_time), meeting.timezone)
+    if starts == meeting.starts_at and times.duration_minutes == meeting.duration_minutes:
+        return meeting
+    meeting.starts_at = starts
+    meeting.duration_minutes = times.duration_minutes
+    meeting.sequence += 1
+    session.flush()
+    chain.record(
+        session,
+        actor=viewer.actor,
+        action="meetings.reschedule",
+        object_ref=f"meeting:{meeting.id}",
+        detail=f"sequence:{meeting.sequence}",
+    )
+    return meeting
+
+
 def get_meeting(session: Session, meeting_id: int) -> Meeting:
     meeting = session.get(Meeting, meeting_id)
     if meeting is None:
@@ -330,6 +374,30 @@ def recent(session: Session, *, limit: int = 12, now: datetime | None = None) ->
     now = now or utcnow()
     query = select(Meeting).where(Meeting.starts_at < now - timedelta(hours=12))
     return session.scalars(query.order_by(Meeting.starts_at.desc()).limit(limit)).all()
+
+
+@dataclass(frozen=True)
+class MeetingChoice:
+    """A meeting as an option of a select list: its id and how people name it."""
+
+    id: int
+    label: str
+
+
+def link_choices(
+    session: Session, chosen: int | None = None, *, now: datetime | None = None
+) -> list[MeetingChoice]:
+    """Meetings a record may link to: the last year's and the next few, and ``chosen``."""
+    now = now or utcnow()
+    found = {m.id: m for m in recent(session, limit=12, now=now)}
+    found.update((m.id, m) for m in upcoming(session, limit=6, now=now))
+    if chosen is not None and chosen not in found and (extra := session.get(Meeting, chosen)):
+        found[extra.id] = extra
+    ordered = sorted(found.values(), key=lambda m: m.starts_at)
+    return [
+        MeetingChoice(m.id, f"{m.title}, {local_start(m).strftime('%d %b %Y %H:%M')}")
+        for m in ordered
+    ]
 
 
 def meetings_between(session: Session, start: date, end: date) -> Sequence[Meeting]:
@@ -387,10 +455,11 @@ def add_agenda_item(
     duration: str,
     position: str = "",
     document: str = "",
+    decision: str = "",
     form_key: str | None = None,
 ) -> AgendaItem:
     """Add a point to the agenda, at the end unless a position is given, optionally about a
-    joint document under review."""
+    joint document under review and a decision of the register."""
     require_secretariat(viewer)
     get_meeting(session, meeting_id)
     if form_key and (done := session.scalar(select(AgendaItem).filter_by(form_key=form_key))):
@@ -413,6 +482,13 @@ def add_agenda_item(
             errors["document"] = "Choose a document from the list."
         else:
             document_id = found.id
+    decision_id = None
+    if decision.strip():
+        chosen = session.get(Decision, int(decision)) if decision.strip().isdigit() else None
+        if chosen is None:
+            errors["decision"] = "Choose a decision from the list."
+        else:
+            decision_id = chosen.id
     items = list(agenda(session, meeting_id))
     place = len(items) + 1
     if position.strip():
@@ -431,6 +507,7 @@ def add_agenda_item(
         owner_id=owner_id,
         duration_minutes=minutes,
         document_id=document_id,
+        decision_id=decision_id,
         form_key=form_key,
     )
     items.insert(place - 1, item)
