@@ -161,10 +161,7 @@ def agenda_lines(
 
 
 def _weeks(month: date) -> list[list[date]]:
-    """The Monday-to-Sunday weeks covering the month containing ``month``.
-
-    (Not the standard library's calendar module: a benchmark named bench/calendar.py hides it
-    from the type checker.)"""
+    """The Monday-to-Sunday weeks covering the month containing ``month``."""
     first = month.replace(day=1)
     last = shift_month(first, 1) - timedelta(days=1)
     day = first - timedelta(days=first.weekday())

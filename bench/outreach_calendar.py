@@ -19,19 +19,12 @@ Measured in one run:
 The vaults' side (tokenising an audience of up to 100,000 contacts) is not in these figures:
 ``bench/matching.py`` measures tokenising whole vaults.
 
-    uv run python bench/calendar.py [--contacts 250000] [--items 200] [--requests 200]
+    uv run python bench/outreach_calendar.py [--contacts 250000] [--items 200] [--requests 200]
 
 Figures are printed and written to ``bench/out/calendar.json``.
 """
 
 from __future__ import annotations
-
-import sys
-
-# Run as a script, this file's folder comes first on the path, and its name would hide the
-# standard library's calendar module from everything imported below.
-if sys.path and sys.path[0].rstrip("/").endswith("bench"):
-    sys.path.pop(0)
 
 import argparse
 import hashlib
@@ -40,6 +33,7 @@ import os
 import platform
 import statistics
 import struct
+import sys
 import tempfile
 import time
 import uuid
