@@ -49,8 +49,7 @@ class ConsentEvent(VaultBase):
     record_id: Mapped[str] = mapped_column(
         String(36), unique=True, default=lambda: str(uuid.uuid4())
     )
-    # A contact reference (see consent/contacts/models.py): deleting the contact is refused.
-    contact_id: Mapped[int | None] = mapped_column(Integer)
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id", ondelete="RESTRICT"))
     purpose_id: Mapped[int] = mapped_column(ForeignKey("purposes.id"))
     channel: Mapped[Channel] = mapped_column(_enum(Channel))
     state: Mapped[ConsentState] = mapped_column(_enum(ConsentState))
@@ -79,7 +78,9 @@ class CurrentConsent(VaultBase):
         Index("ix_current_consents_filter", "purpose_id", "channel", "state", "contact_id"),
     )
 
-    contact_id: Mapped[int] = mapped_column(primary_key=True)  # a contact reference
+    contact_id: Mapped[int] = mapped_column(
+        ForeignKey("contacts.id", ondelete="CASCADE"), primary_key=True
+    )
     purpose_id: Mapped[int] = mapped_column(ForeignKey("purposes.id"), primary_key=True)
     channel: Mapped[Channel] = mapped_column(_enum(Channel), primary_key=True)
     state: Mapped[ConsentState] = mapped_column(_enum(ConsentState))

@@ -4,8 +4,9 @@ Revision ID: vault0004
 Revises: vault0003
 Create Date: 2026-11-25 10:45:00
 
-The tables that hang off a contact (identifiers, tags, changes, the consent ledger and its
-projection) lose their foreign-key constraints and get triggers that keep the same promises:
+On PostgreSQL, the tables that hang off a contact (identifiers, tags, changes, the consent
+ledger and its projection) lose their foreign-key constraints and get triggers that keep the
+same promises:
 
 - a row may only name a contact that exists, even against a concurrent delete;
 - deleting a contact deletes its identifiers, tags, changes and current consents, and is
@@ -14,8 +15,8 @@ projection) lose their foreign-key constraints and get triggers that keep the sa
 Why: on PostgreSQL a foreign key runs one query per inserted row; an import of 250,000
 contacts writes about 1.4 million child rows, and those checks cost the server more than
 everything else the import does. PostgreSQL checks here once per statement over its
-transition table. SQLite has no statement-level triggers, so it checks per row, as its
-foreign keys did, at the same cost.
+transition table. SQLite keeps its foreign keys: it has no statement-level triggers, and its
+own per-row checks cost less than per-row triggers would.
 """
 
 from collections.abc import Sequence
@@ -38,21 +39,6 @@ CHILDREN = [
     ("consent_events", "RESTRICT"),
 ]
 CASCADED = [table for table, action in CHILDREN if action == "CASCADE"]
-SQLITE_FK_NAMES = {"fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s"}
-
-# The ledger's own guard (vault0002); SQLite drops a table's triggers with the table, and
-# rebuilding consent_events without its foreign key is a drop and a copy.
-_SQLITE_LEDGER_GUARD = [
-    """CREATE TRIGGER consent_events_no_delete BEFORE DELETE ON consent_events
-    BEGIN SELECT RAISE(ABORT, 'consent ledger entries cannot be deleted'); END""",
-    """CREATE TRIGGER consent_events_tombstone_only BEFORE UPDATE ON consent_events
-    WHEN NOT (OLD.tombstone = 0 AND NEW.tombstone = 1 AND NEW.contact_id IS NULL
-              AND NEW.evidence = '{}' AND NEW.source = '' AND NEW.record_id = OLD.record_id
-              AND NEW.id = OLD.id AND NEW.purpose_id = OLD.purpose_id
-              AND NEW.state = OLD.state AND NEW.at = OLD.at)
-    BEGIN SELECT RAISE(ABORT, 'consent ledger entries cannot be changed'); END""",
-]
-
 # Writers of contact rows share this advisory lock, deleting contacts takes it alone: a delete
 # then waits for writers in flight and, under READ COMMITTED, its cascade sees what they wrote.
 # One lock per statement does what a foreign key's lock on every parent row does.
@@ -112,62 +98,22 @@ def _postgres_upgrade() -> None:
     )
 
 
-def _sqlite_upgrade() -> None:
-    for table, _ in CHILDREN:
-        with op.batch_alter_table(
-            table, recreate="always", naming_convention=SQLITE_FK_NAMES
-        ) as batch:
-            batch.drop_constraint(f"fk_{table}_contact_id_contacts", type_="foreignkey")
-    for statement in _SQLITE_LEDGER_GUARD:
-        op.execute(statement)
-    for table, _ in CHILDREN:
-        missing = "NOT EXISTS (SELECT 1 FROM contacts WHERE id = NEW.contact_id)"
-        message = f"SELECT RAISE(ABORT, '{table} names a contact that does not exist')"
-        op.execute(
-            f"CREATE TRIGGER {table}_contact_on_insert BEFORE INSERT ON {table} "
-            f"WHEN NEW.contact_id IS NOT NULL AND {missing} BEGIN {message}; END"
-        )
-        op.execute(
-            f"CREATE TRIGGER {table}_contact_on_update BEFORE UPDATE OF contact_id ON {table} "
-            f"WHEN NEW.contact_id IS NOT NULL AND {missing} BEGIN {message}; END"
-        )
-    op.execute(
-        "CREATE TRIGGER contacts_keep_ledger BEFORE DELETE ON contacts "
-        "WHEN EXISTS (SELECT 1 FROM consent_events WHERE contact_id = OLD.id) "
-        "BEGIN SELECT RAISE(ABORT, "
-        "'a contact with consent ledger entries cannot be deleted; erase it'); END"
-    )
-    cascade = " ".join(f"DELETE FROM {t} WHERE contact_id = OLD.id;" for t in CASCADED)
-    op.execute(f"CREATE TRIGGER contacts_deleted AFTER DELETE ON contacts BEGIN {cascade} END")
-
-
 def upgrade() -> None:
-    if op.get_bind().dialect.name == "sqlite":
-        _sqlite_upgrade()
-    else:
+    if op.get_bind().dialect.name == "postgresql":
         _postgres_upgrade()
 
 
 def downgrade() -> None:
-    sqlite = op.get_bind().dialect.name == "sqlite"
-    if sqlite:
-        op.execute("DROP TRIGGER contacts_keep_ledger")
-        op.execute("DROP TRIGGER contacts_deleted")
-        for table, _ in CHILDREN:
-            op.execute(f"DROP TRIGGER {table}_contact_on_insert")
-            op.execute(f"DROP TRIGGER {table}_contact_on_update")
-    else:
-        op.execute("DROP TRIGGER contacts_deleted ON contacts")
-        op.execute("DROP FUNCTION contacts_deleted()")
-        for table, _ in CHILDREN:
-            events = ["insert"] if table == "consent_events" else ["insert", "update"]
-            for event in events:
-                op.execute(f"DROP TRIGGER {table}_contact_on_{event} ON {table}")
-        op.execute("DROP FUNCTION contact_references_check()")
+    if op.get_bind().dialect.name != "postgresql":
+        return
+    op.execute("DROP TRIGGER contacts_deleted ON contacts")
+    op.execute("DROP FUNCTION contacts_deleted()")
+    for table, _ in CHILDREN:
+        events = ["insert"] if table == "consent_events" else ["insert", "update"]
+        for event in events:
+            op.execute(f"DROP TRIGGER {table}_contact_on_{event} ON {table}")
+    op.execute("DROP FUNCTION contact_references_check()")
     for table, action in CHILDREN:
-        name = f"fk_{table}_contact_id_contacts" if sqlite else f"{table}_contact_id_fkey"
-        with op.batch_alter_table(table, recreate="always" if sqlite else "auto") as batch:
-            batch.create_foreign_key(name, "contacts", ["contact_id"], ["id"], ondelete=action)
-    if sqlite:
-        for statement in _SQLITE_LEDGER_GUARD:
-            op.execute(statement)
+        op.create_foreign_key(
+            f"{table}_contact_id_fkey", table, "contacts", ["contact_id"], ["id"], ondelete=action
+        )
