@@ -5,6 +5,7 @@ consent ledger and its projection) name it by ``contact_id``. On SQLite these ar
 keys. On PostgreSQL, vault migration vault0004 replaces them with triggers that keep the same
 promises once per statement instead of once per row: per-row checks cost the server more than
 the rest of an import of 250,000 contacts (SQLite's own checks are cheaper than triggers).
+The ledger's and its projection's references to purposes get the same treatment there.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ CONTACT_REFERENCES = (
     "current_consents",
     "consent_events",
 )
+# Likewise the tables whose purpose_id is checked per statement on PostgreSQL.
+PURPOSE_REFERENCES = ("consent_events", "current_consents")
 
 
 class Contact(VaultBase):

@@ -15,13 +15,15 @@ from consent.contacts.models import Contact, ContactChange, ContactTag, Identifi
 from consent.db import VaultBase
 from consent.ledger import services as ledger
 from consent.ledger.models import CollectionMethod, ConsentState, CurrentConsent
-from consent.purposes.models import Channel
+from consent.purposes.models import Channel, Notice, Purpose
 from consent.purposes.services import all_purposes
 from tests.conftest import PARTNER_A, World
 
 # SQLite's foreign keys, or the PostgreSQL triggers' own words.
 MISSING = "FOREIGN KEY constraint failed|names a contact that does not exist"
 KEPT = "FOREIGN KEY constraint failed|consent ledger entries cannot be deleted"
+MISSING_PURPOSE = "FOREIGN KEY constraint failed|names a purpose that does not exist"
+KEPT_PURPOSE = "FOREIGN KEY constraint failed|purpose named by consent records cannot be deleted"
 
 
 def _contact(world: World, with_consent: bool) -> int:
@@ -105,3 +107,28 @@ def test_a_contact_with_ledger_entries_cannot_be_deleted_until_erased(world: Wor
         assert ledger.tombstone(session, contact_id) == 1
         session.execute(delete(Contact).where(Contact.id == contact_id))
     assert _count(world, Identifier, contact_id) == 0
+
+
+def test_ledger_rows_name_an_existing_purpose_and_keep_it(world: World) -> None:
+    contact_id = _contact(world, with_consent=True)
+    with (
+        pytest.raises(DatabaseError, match=f"{MISSING_PURPOSE}"),
+        world.vaults.transaction(PARTNER_A) as session,
+    ):
+        session.execute(
+            insert(CurrentConsent).values(
+                contact_id=contact_id,
+                purpose_id=424242,
+                channel=Channel.POST,
+                state=ConsentState.GIVEN,
+                record_id="r",
+                at=utcnow(),
+            )
+        )
+    with (
+        pytest.raises(DatabaseError, match=KEPT_PURPOSE),
+        world.vaults.transaction(PARTNER_A) as session,
+    ):
+        named = session.scalars(select(CurrentConsent.purpose_id)).first()
+        session.execute(delete(Notice).where(Notice.purpose_id == named))
+        session.execute(delete(Purpose).where(Purpose.id == named))

@@ -1,4 +1,4 @@
-"""vault: contact references checked per statement instead of per row
+"""vault: contact and purpose references checked per statement instead of per row
 
 Revision ID: vault0004
 Revises: vault0003
@@ -11,6 +11,9 @@ same promises:
 - a row may only name a contact that exists, even against a concurrent delete;
 - deleting a contact deletes its identifiers, tags, changes and current consents, and is
   refused while ledger entries still name it (erasure tombstones them first).
+
+The ledger and its projection likewise lose their foreign keys to purposes: a row may only
+name an existing purpose, and a purpose named by consent records cannot be deleted.
 
 Why: on PostgreSQL a foreign key runs one query per inserted row; an import of 250,000
 contacts writes about 1.4 million child rows, and those checks cost the server more than
@@ -77,6 +80,59 @@ END $$ LANGUAGE plpgsql
 """
 
 
+# The ledger and its projection name a purpose on every row; purposes are retired, never
+# deleted, so one existence check per statement replaces a foreign key's check per row.
+PURPOSE_CHILDREN = ["consent_events", "current_consents"]
+
+_POSTGRES_PURPOSE_CHECK = """
+CREATE FUNCTION purpose_references_check() RETURNS trigger AS $$
+BEGIN
+  IF EXISTS (
+    SELECT 1 FROM new_rows n WHERE NOT EXISTS (SELECT 1 FROM purposes p WHERE p.id = n.purpose_id)
+  ) THEN
+    RAISE EXCEPTION '% names a purpose that does not exist', TG_TABLE_NAME
+      USING ERRCODE = 'foreign_key_violation';
+  END IF;
+  RETURN NULL;
+END $$ LANGUAGE plpgsql
+"""
+
+_POSTGRES_PURPOSE_DELETE = f"""
+CREATE FUNCTION purposes_deleted() RETURNS trigger AS $$
+BEGIN
+  IF {
+    " OR ".join(
+        f"EXISTS (SELECT 1 FROM {t} WHERE purpose_id IN (SELECT id FROM old_rows))"
+        for t in PURPOSE_CHILDREN
+    )
+} THEN
+    RAISE EXCEPTION 'a purpose named by consent records cannot be deleted'
+      USING ERRCODE = 'foreign_key_violation';
+  END IF;
+  RETURN NULL;
+END $$ LANGUAGE plpgsql
+"""
+
+
+def _postgres_purposes() -> None:
+    for table in PURPOSE_CHILDREN:
+        op.drop_constraint(f"{table}_purpose_id_fkey", table, type_="foreignkey")
+    op.execute(_POSTGRES_PURPOSE_CHECK)
+    for table in PURPOSE_CHILDREN:
+        events = ["INSERT"] if table == "consent_events" else ["INSERT", "UPDATE"]
+        for event in events:
+            op.execute(
+                f"CREATE TRIGGER {table}_purpose_on_{event.lower()} AFTER {event} ON {table} "
+                "REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT "
+                "EXECUTE FUNCTION purpose_references_check()"
+            )
+    op.execute(_POSTGRES_PURPOSE_DELETE)
+    op.execute(
+        "CREATE TRIGGER purposes_deleted AFTER DELETE ON purposes "
+        "REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION purposes_deleted()"
+    )
+
+
 def _postgres_upgrade() -> None:
     for table, _ in CHILDREN:
         op.drop_constraint(f"{table}_contact_id_fkey", table, type_="foreignkey")
@@ -101,11 +157,20 @@ def _postgres_upgrade() -> None:
 def upgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
         _postgres_upgrade()
+        _postgres_purposes()
 
 
 def downgrade() -> None:
     if op.get_bind().dialect.name != "postgresql":
         return
+    op.execute("DROP TRIGGER purposes_deleted ON purposes")
+    op.execute("DROP FUNCTION purposes_deleted()")
+    for table in PURPOSE_CHILDREN:
+        events = ["insert"] if table == "consent_events" else ["insert", "update"]
+        for event in events:
+            op.execute(f"DROP TRIGGER {table}_purpose_on_{event} ON {table}")
+        op.create_foreign_key(f"{table}_purpose_id_fkey", table, "purposes", ["purpose_id"], ["id"])
+    op.execute("DROP FUNCTION purpose_references_check()")
     op.execute("DROP TRIGGER contacts_deleted ON contacts")
     op.execute("DROP FUNCTION contacts_deleted()")
     for table, _ in CHILDREN:
