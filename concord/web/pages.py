@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from litestar import Request
 from litestar.enums import RequestEncodingType
+from litestar.exceptions import NotFoundException
 from litestar.params import Body
 from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
+from sqlalchemy.orm import Session
 
 from concord.accounts.viewer import Viewer
 
@@ -56,3 +58,14 @@ def safe_next(target: str | None, default: str = "/") -> str:
 
 FormBody = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
 """A submitted form as a handler parameter (sync handlers cannot await ``request.form()``)."""
+
+
+Row = TypeVar("Row")
+
+
+def found_or_404(session: Session, model: type[Row], ident: int) -> Row:
+    """The row with this id, or the page's 404 (an unknown id and another partner's look alike)."""
+    row = session.get(model, ident)
+    if row is None:
+        raise NotFoundException()
+    return row

@@ -16,7 +16,6 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery
 from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Stream, Template
-from sqlalchemy.orm import Session
 
 from concord.audit import chain
 from concord.db import utcnow
@@ -24,7 +23,7 @@ from concord.errors import InvalidInput
 from concord.hub import Hub
 from concord.partners.services import by_slug
 from concord.web.access import Access, access
-from concord.web.pages import FormBody, page, see_other, viewer_of
+from concord.web.pages import FormBody, found_or_404, page, see_other, viewer_of
 from consent.contacts import export, manual
 from consent.contacts.models import Contact
 from consent.contacts.profile import ContactProfile, load_profile, staff_names
@@ -102,13 +101,6 @@ def asked_for(
         shared=shared,
     )
     return AskedFor(filters, errors)
-
-
-def _contact_or_404(session: Session, contact_id: int) -> Contact:
-    contact = session.get(Contact, contact_id)
-    if contact is None:
-        raise NotFoundException()
-    return contact
 
 
 class ContactsController(Controller):
@@ -247,7 +239,7 @@ class ContactsController(Controller):
         data: FormBody,
     ) -> Response[Any]:
         with vaults.transaction(partner) as session:
-            contact = _contact_or_404(session, contact_id)
+            contact = found_or_404(session, Contact, contact_id)
             entry = manual.consent_entry(session, data)
             if not isinstance(entry, manual.Refusal):
                 manual.record_consent(session, contact.id, entry, actor=viewer_of(request).actor)
@@ -266,7 +258,7 @@ class ContactsController(Controller):
         contact_id: FromPath[int],
     ) -> Template:
         with vaults.transaction(partner) as session:
-            form = manual.ContactForm.of(_contact_or_404(session, contact_id))
+            form = manual.ContactForm.of(found_or_404(session, Contact, contact_id))
         return self._form(request, vaults, partner, contact_id, form, {}, None)
 
     @post("/{contact_id:int}/edit", sync_to_thread=True)
@@ -285,7 +277,7 @@ class ContactsController(Controller):
             with vaults.transaction(partner) as session:
                 changed = manual.edit_contact(
                     session,
-                    _contact_or_404(session, contact_id),
+                    found_or_404(session, Contact, contact_id),
                     form,
                     default_country=country,
                     key=SuppressionKey(hub.settings, partner),

@@ -14,7 +14,6 @@ from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery
 from litestar.response import Template
-from sqlalchemy.orm import Session
 
 from concord.accounts.models import Role
 from concord.audit import chain
@@ -22,7 +21,7 @@ from concord.db import utcnow
 from concord.errors import InvalidInput
 from concord.hub import Hub
 from concord.web.access import Access, access
-from concord.web.pages import FormBody, page, see_other, viewer_of
+from concord.web.pages import FormBody, found_or_404, page, see_other, viewer_of
 from consent.contacts.models import Contact
 from consent.contacts.profile import staff_names
 from consent.db import Vaults
@@ -56,20 +55,6 @@ def _audit(
 def _private(template: Template) -> Template:
     template.headers.update(PRIVATE)
     return template
-
-
-def _request_or_404(session: Session, request_id: int) -> RightsRequest:
-    found = session.get(RightsRequest, request_id)
-    if found is None:
-        raise NotFoundException()
-    return found
-
-
-def _contact_or_404(session: Session, contact_id: int) -> Contact:
-    contact = session.get(Contact, contact_id)
-    if contact is None:
-        raise NotFoundException()
-    return contact
 
 
 class RightsRequestsController(Controller):
@@ -129,7 +114,7 @@ class RightsRequestsController(Controller):
     ) -> Response[Any]:
         try:
             with vaults.transaction(partner) as session:
-                tracking.start(session, _request_or_404(session, request_id))
+                tracking.start(session, found_or_404(session, RightsRequest, request_id))
         except InvalidInput as error:
             return self._page(request, hub, vaults, partner, request_id, error.errors, {}, 400)
         return see_other(f"/partners/{partner}/requests/{request_id}")
@@ -147,7 +132,7 @@ class RightsRequestsController(Controller):
         months = int(data["months"]) if data.get("months", "").isdigit() else 0
         try:
             with vaults.transaction(partner) as session:
-                found = _request_or_404(session, request_id)
+                found = found_or_404(session, RightsRequest, request_id)
                 before = len(found.extensions)
                 tracking.extend(
                     session,
@@ -177,7 +162,7 @@ class RightsRequestsController(Controller):
         viewer = viewer_of(request)
         try:
             with vaults.transaction(partner) as session:
-                found = _request_or_404(session, request_id)
+                found = found_or_404(session, RightsRequest, request_id)
                 if found.status is RequestStatus.DONE:  # sent twice: done by the first
                     return see_other(f"/partners/{partner}/requests/{request_id}?done=1")
                 if found.kind is RequestKind.ERASURE and data.get("confirm") != "erase":
@@ -214,7 +199,7 @@ class RightsRequestsController(Controller):
     ) -> Response[Any]:
         try:
             with vaults.transaction(partner) as session:
-                found = _request_or_404(session, request_id)
+                found = found_or_404(session, RightsRequest, request_id)
                 if found.status is RequestStatus.REFUSED:  # sent twice: refused by the first
                     return see_other(f"/partners/{partner}/requests/{request_id}?refused=1")
                 tracking.close(
@@ -242,7 +227,7 @@ class RightsRequestsController(Controller):
         status: int = 200,
     ) -> Template:
         with vaults.transaction(partner) as session:
-            found = _request_or_404(session, request_id)
+            found = found_or_404(session, RightsRequest, request_id)
             contact = session.get(Contact, found.contact_id) if found.contact_id else None
             name = contact.display_name if contact else None
             latest = tracking.latest_due(found)
@@ -298,7 +283,7 @@ class ContactRightsController(Controller):
                 # checks are the self-service ones, recorded by those paths themselves.
                 raise InvalidInput.one("verified_by", "Say how you checked who the person is.")
             with vaults.transaction(partner) as session:
-                _contact_or_404(session, contact_id)
+                found_or_404(session, Contact, contact_id)
                 known = {r.id for r in tracking.requests_of(session, contact_id)}
                 logged = tracking.receive_request(
                     session,
@@ -331,7 +316,7 @@ class ContactRightsController(Controller):
         with vaults.transaction(partner) as session:
             changed = set_restricted(
                 session,
-                _contact_or_404(session, contact_id),
+                found_or_404(session, Contact, contact_id),
                 restrict,
                 actor=viewer_of(request).actor,
             )
@@ -425,7 +410,7 @@ class ContactRightsController(Controller):
         status: int = 200,
     ) -> Template:
         with vaults.transaction(partner) as session:
-            name = _contact_or_404(session, contact_id).display_name
+            name = found_or_404(session, Contact, contact_id).display_name
         context = {
             "partner": partner,
             "contact_id": contact_id,
