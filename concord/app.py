@@ -48,6 +48,7 @@ from concord.paths import STATIC, TEMPLATES
 from concord.settings import Settings
 from concord.web.access import Access, access, enforce_access
 from concord.web.auth import API_PREFIX, ViewerMiddleware
+from concord.web.bounds import enforce_bounds
 from concord.web.errors import http_error, server_error
 from concord.web.health import health
 from concord.web.request_log import RequestLogMiddleware
@@ -162,7 +163,7 @@ def create_app(
             "hub": Provide(lambda: hub, sync_to_thread=False),
             "vaults": Provide(lambda: vaults, sync_to_thread=False),
         },
-        guards=[enforce_access],
+        guards=[enforce_access, enforce_bounds],
         middleware=[
             RequestLogMiddleware(),
             SecurityHeadersMiddleware(hsts=settings.public_url.startswith("https://")),

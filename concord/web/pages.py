@@ -11,9 +11,11 @@ from litestar.params import Body
 from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
+from msgspec import Meta
 from sqlalchemy.orm import Session
 
 from concord.accounts.viewer import Viewer
+from concord.inputs import MAX_FIELD_CHARS, row_id
 
 
 def page(
@@ -56,8 +58,14 @@ def safe_next(target: str | None, default: str = "/") -> str:
     return default
 
 
-FormBody = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
-"""A submitted form as a handler parameter (sync handlers cannot await ``request.form()``)."""
+FormText = Annotated[str, Meta(max_length=MAX_FIELD_CHARS, pattern="^[^\\x00]*$")]
+"""A form field's value as it may reach a service: no NUL, no runaway length."""
+
+FormBody = Annotated[dict[str, FormText], Body(media_type=RequestEncodingType.URL_ENCODED)]
+"""A submitted form as a handler parameter (sync handlers cannot await ``request.form()``).
+
+Every field is checked for NULs and length here, before any handler sees it; each service
+checks its own fields' shorter limits."""
 
 
 Row = TypeVar("Row")
@@ -65,7 +73,8 @@ Row = TypeVar("Row")
 
 def found_or_404(session: Session, model: type[Row], ident: int) -> Row:
     """The row with this id, or the page's 404 (an unknown id and another partner's look alike)."""
-    row = session.get(model, ident)
+    checked = row_id(ident)
+    row = None if checked is None else session.get(model, checked)
     if row is None:
         raise NotFoundException()
     return row

@@ -26,6 +26,7 @@ from concord.categories.models import SharedCategory
 from concord.errors import InvalidInput
 from concord.governance.calendar_entries import entries_between
 from concord.hub import Hub
+from concord.inputs import row_id
 from concord.partners.models import Partner
 from concord.partnership import settings as partnership
 from concord.web.access import Access, access
@@ -49,6 +50,8 @@ from outreach.calendar.items import (
     move_item,
     own_item,
     parse_item,
+    refresh_audience,
+    stored_problem,
     update_item,
     words,
 )
@@ -64,6 +67,7 @@ from outreach.matching.disclosure import publish
 
 ITEMS = "outreach/calendar/items/page.html"
 ITEM = "outreach/calendar/item/page.html"
+SEND_NOW = "outreach/calendar/send_now/page.html"
 NEW = "outreach/calendar/new/page.html"
 AUDIENCE = "outreach/calendar/item/_audience.html"
 SENDING = "outreach/calendar/item/_sending.html"
@@ -275,13 +279,12 @@ class CalendarItemsController(Controller):
             rules = partnership.current(session)
             sending_context = _sending_context(session, item) if item is not None else {}
         flags_allowed = rules.disclosure is partnership.Disclosure.CONTACT_FLAGS
-        raw = request.query_params.get("left_out", "")
-        left_out = (
-            publish(int(raw), rules).label(rules.suppression_threshold) if raw.isdigit() else None
-        )
+        count = row_id(request.query_params.get("left_out", ""))
+        left_out = publish(count, rules).label(rules.suppression_threshold) if count else None
         if item is None:
             raise NotFoundException()
-        report = evaluate(hub, item_id)
+        problem = stored_problem(item)
+        report = None if problem else evaluate(hub, item_id)
         context = {
             "partner": partner,
             "item": item,
@@ -291,6 +294,7 @@ class CalendarItemsController(Controller):
             "conflict": _form_of(conflict) if conflict is not None else None,
             "flags_allowed": flags_allowed,
             "left_out": left_out,
+            "stored_problem": problem,
             "size": size if size is not None else _size(vaults, hub, partner, _form_of(item)),
             **sending_context,
             **_choices(hub, vaults, partner),
@@ -332,6 +336,72 @@ class CalendarItemsController(Controller):
         except LookupError:
             raise NotFoundException() from None
         return see_other(f"/partners/{partner}/calendar/items/{item_id}?message_saved=1#sending")
+
+    @get("/items/{item_id:str}/send-now", sync_to_thread=True, opt=access(Access.PARTNER_VAULT))
+    def confirm_send_now(
+        self,
+        request: Request[Any, Any, Any],
+        hub: NamedDependency[Hub],
+        vaults: NamedDependency[Vaults],
+        partner: FromPath[str],
+        item_id: FromPath[str],
+    ) -> Template:
+        """Ask before sending: how many people the message goes to, and that it cannot wait."""
+        return self._send_now_page(request, hub, vaults, partner, item_id, errors={})
+
+    @post("/items/{item_id:str}/send-now", sync_to_thread=True, opt=access(Access.PARTNER_VAULT))
+    def send_now(
+        self,
+        request: Request[Any, Any, Any],
+        hub: NamedDependency[Hub],
+        vaults: NamedDependency[Vaults],
+        partner: FromPath[str],
+        item_id: FromPath[str],
+        data: FormBody,
+    ) -> Response[Any]:
+        try:
+            sending.send_now(
+                hub,
+                partner,
+                item_id,
+                expected_version=_version(data),
+                actor=viewer_of(request).actor,
+            )
+        except InvalidInput as error:
+            return self._send_now_page(
+                request, hub, vaults, partner, item_id, errors=error.errors, status=400
+            )
+        except LookupError:
+            raise NotFoundException() from None
+        refresh_audience(hub, vaults, item_id)
+        return see_other(f"/partners/{partner}/calendar/items/{item_id}?send_now=1#sending")
+
+    def _send_now_page(
+        self,
+        request: Request[Any, Any, Any],
+        hub: Hub,
+        vaults: Vaults,
+        partner: str,
+        item_id: str,
+        *,
+        errors: dict[str, str],
+        status: int = 200,
+    ) -> Template:
+        with hub.transaction() as session:
+            item = own_item(session, partner, item_id)
+            if item is None:
+                raise NotFoundException()
+            allowed = sending.can_send_now(item, sending.message_of(session, item_id))
+            allowed = allowed and stored_problem(item) is None
+            session.expunge(item)
+        context = {
+            "partner": partner,
+            "item": item,
+            "allowed": allowed,
+            "recipients": _size(vaults, hub, partner, _form_of(item)) if allowed else None,
+            "errors": errors,
+        }
+        return page(request, SEND_NOW, context, status_code=status)
 
     @get("/items/{item_id:str}/sending", sync_to_thread=True, opt=access(Access.PARTNER_VAULT))
     def sending_progress(
@@ -419,7 +489,16 @@ class CalendarItemsController(Controller):
         data: FormBody,
     ) -> Response[Any]:
         try:
-            day = date.fromisoformat(data.get("day", ""))
+            day = date.fromisoformat(data.get("day", "").strip())
+            move_item(
+                hub,
+                vaults,
+                partner,
+                item_id,
+                day,
+                expected_version=_version(data),
+                actor=viewer_of(request).actor,
+            )
         except ValueError:
             return self._item(
                 request,
@@ -431,15 +510,9 @@ class CalendarItemsController(Controller):
                 errors={"day": "Choose a date to move the item to."},
                 status=400,
             )
-        try:
-            move_item(
-                hub,
-                vaults,
-                partner,
-                item_id,
-                day,
-                expected_version=_version(data),
-                actor=viewer_of(request).actor,
+        except InvalidInput as error:
+            return self._item(
+                request, hub, vaults, partner, item_id, form=None, errors=error.errors, status=400
             )
         except EditConflict as conflict:
             return self._conflict(request, hub, vaults, partner, item_id, data, conflict)
@@ -482,14 +555,13 @@ def _sending_context(session: Session, item: OutreachItem) -> dict[str, Any]:
         "message_ready": bool(row and row.subject and row.body),
         "message_editable": item.status in sending.EDITABLE,
         "progress": sending.progress_of(session, item),
+        "missed": sending.missed(item),
+        "can_send_now": sending.can_send_now(item, row) and stored_problem(item) is None,
     }
 
 
 def _version(data: dict[str, str]) -> int:
-    try:
-        return int(data.get("version", ""))
-    except ValueError:
-        return -1
+    return row_id(data.get("version", "")) or -1
 
 
 class CalendarController(Controller):

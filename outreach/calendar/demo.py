@@ -42,7 +42,8 @@ def seed_quarter(hub: Hub, vaults: Vaults, *, today: date, actor: str, seed: int
     for number, (slug, zone) in enumerate(partners):
         for turn in range(6):
             title, kind, topic = TITLES[(number * 2 + turn) % len(TITLES)]
-            day = today + timedelta(days=rng.randrange(-14, 50))
+            # New items start from tomorrow: an item cannot be planned into the past.
+            day = today + timedelta(days=rng.randrange(1, 64))
             if turn == 0:
                 # Every partner's first item lands in the same few days: a visible clash.
                 day = today + timedelta(days=9 + number % 2)

@@ -23,7 +23,7 @@ from concord.partners.models import Partner
 from concord.partnership import settings as partnership
 from outreach.calendar import rules
 from outreach.calendar import rules as rules_module
-from outreach.calendar.items import day_of
+from outreach.calendar.items import day_of, stored_problem
 from outreach.calendar.linking import index_for
 from outreach.calendar.models import CalendarAudience, ItemStatus, OutreachItem, Visibility
 from outreach.calendar.packing import pseudonyms
@@ -154,7 +154,8 @@ def evaluate(hub: Hub, item_id: str, *, suggest: bool = True) -> Evaluation | No
         item = session.get(OutreachItem, item_id)
         if item is None:
             return None
-        if item.status is ItemStatus.CANCELLED:
+        if item.status is ItemStatus.CANCELLED or stored_problem(item):
+            # A start outside every window takes part in no rule; its page says why.
             _store(session, item, "", 0)
             return None
         settings = partnership.current(session)

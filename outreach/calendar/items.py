@@ -24,6 +24,7 @@ from concord.audit import chain
 from concord.db import utcnow
 from concord.errors import InvalidInput
 from concord.hub import Hub
+from concord.inputs import Window
 from concord.partnership import settings as partnership
 from consent.public import (
     AudienceSegment,
@@ -47,6 +48,12 @@ from outreach.calendar.sending import stop_item_messages
 
 TOPIC = re.compile(r"[a-z0-9][a-z0-9-]{0,39}")
 MAX_TOPICS = 8
+MAX_TAGS = 20
+# A new or changed start: from now to five years ahead. One already in the past is never
+# sent by itself; the owner moves the item, or sends it now (an explicit action).
+START = Window("An item's start", past=0, future=5 * 365)
+# What any stored item time may be: an item that already happened keeps its date.
+PLAUSIBLE = Window("An item's start", past=None, future=5 * 365 + 2)
 
 
 class EditConflict(Exception):
@@ -98,9 +105,22 @@ def _local(raw: str, zone: ZoneInfo | None, field: str, errors: dict[str, str]) 
     except ValueError:
         errors[field] = "Give a date and time (YYYY-MM-DD HH:MM)."
         return None
+    if naive.tzinfo is not None:
+        errors[field] = "Give the local date and time, without an offset."
+        return None
+    problem = START.explain(naive.date(), today=_today()) if naive.year < 1900 else None
+    problem = problem or PLAUSIBLE.explain(naive.date(), today=_today())
+    if problem:
+        # Caught before converting: year 1 or 9999 has no UTC instant to convert to.
+        errors[field] = problem
+        return None
     if zone is None:
         return None
     return naive.replace(tzinfo=zone).astimezone(UTC)
+
+
+def _today() -> date:
+    return utcnow().date()
 
 
 def words(raw: str) -> tuple[str, ...]:
@@ -135,6 +155,12 @@ def parse_item(data: dict[str, str]) -> ItemFields:
             f"Up to {MAX_TOPICS} topics, each letters, digits and hyphens (such as 'energy')."
         )
     tags = words(data.get("audience_tags", ""))
+    if len(tags) > MAX_TAGS or any(len(t) > 40 for t in tags):
+        errors["audience_tags"] = f"Up to {MAX_TAGS} tags, each at most 40 characters."
+    if len(data.get("audience_category", "").strip()) > 80:
+        errors["audience_category"] = "Choose a category from the list."
+    if len(purpose_code) > 80:
+        errors["purpose_code"] = "Choose the purpose the item serves."
     zone_name = data.get("timezone", "").strip()
     zone: ZoneInfo | None = None
     if zone_name not in available_timezones():
@@ -210,6 +236,7 @@ def create_item(
     form_key: str,
 ) -> str:
     """Add an item; the same ``form_key`` posted twice gives the one item back."""
+    START.check_moment(fields.starts_at, "starts_at")
     check_with_vault(vaults, partner_slug, fields)
     form_key = form_key.strip()[:64] or uuid.uuid4().hex
     with hub.transaction() as session:
@@ -287,6 +314,42 @@ def _save(
         chain.record(session, actor=actor, action=action, object_ref=f"item:{item_id}")
 
 
+def stored_problem(item: OutreachItem) -> str | None:
+    """Why a stored item cannot take part in the rules (a start outside any item's window,
+    written before the windows were checked, or a zone that no longer exists), or None."""
+    try:
+        ZoneInfo(item.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        return f"Its time zone, {item.timezone[:60]!r}, is not one the platform knows."
+    day = item.starts_at.astimezone(UTC).date()
+    problem = PLAUSIBLE.explain(day, today=_today())
+    if problem:
+        return f"Its start, {day.isoformat()}, is outside the dates an item can have."
+    return None
+
+
+def check_timing(
+    stored_start: datetime, stored_status: ItemStatus, start: datetime, status: ItemStatus
+) -> None:
+    """A changed start must lie in the window, and a scheduled item's time must be ahead.
+
+    An item whose time has passed is never scheduled to go out by itself: the owner moves
+    it, or sends it now, which asks for confirmation first.
+    """
+    # The form shows minutes: a start resubmitted as shown is the stored one, unchanged.
+    if start.replace(second=0, microsecond=0) != stored_start.replace(second=0, microsecond=0):
+        START.check_moment(start, "starts_at")
+    elif (
+        status is ItemStatus.SCHEDULED
+        and stored_status is not ItemStatus.SCHEDULED
+        and start < utcnow()
+    ):
+        raise InvalidInput.one(
+            "starts_at",
+            "The item's time has passed: choose a later start, or use Send now on its page.",
+        )
+
+
 def update_item(
     hub: Hub,
     vaults: Vaults,
@@ -300,7 +363,10 @@ def update_item(
     check_with_vault(vaults, partner_slug, fields)
     with hub.transaction() as session:
         item = own_item(session, partner_slug, item_id)
-        sending = item is not None and item.status is ItemStatus.SENDING
+        if item is None:
+            raise LookupError(item_id)
+        sending = item.status is ItemStatus.SENDING
+        check_timing(item.starts_at, item.status, fields.starts_at, fields.status)
     if sending and fields.status is not ItemStatus.CANCELLED:
         raise InvalidInput.one(
             "status", "The item is being sent: it can only be cancelled until it is sent."
@@ -334,12 +400,19 @@ def move_item(
         item = own_item(session, partner_slug, item_id)
         if item is None:
             raise LookupError(item_id)
+        if stored_problem(item):
+            raise InvalidInput.one(
+                "day", "Edit the item to give it a new start and time zone; it cannot be moved."
+            )
         zone = ZoneInfo(item.timezone)
         local_start = item.starts_at.astimezone(zone)
         shift = day - local_start.date()
         length = item.ends_at - item.starts_at
+    if not PLAUSIBLE.contains(day, today=_today()):
+        raise InvalidInput.one("day", START.explain(day, today=_today()) or "Choose another day.")
     naive = local_start.replace(tzinfo=None) + shift
     starts_at = naive.replace(tzinfo=zone).astimezone(UTC)
+    START.check_moment(starts_at, "day")
     _save(
         hub,
         partner_slug,
@@ -368,6 +441,16 @@ def refresh_audience(
     with hub.transaction() as session:
         rules = rules or partnership.current(session)
         flags = rules.disclosure is partnership.Disclosure.CONTACT_FLAGS
+        item = session.get_one(OutreachItem, item_id)
+        if stored_problem(item):
+            session.execute(delete(CalendarAudience).where(CalendarAudience.item_id == item_id))
+            forget = item.partner_slug
+        else:
+            forget = None
+    if forget is not None:
+        forget_audience(vaults, forget, item_id)
+        return
+    with hub.transaction() as session:
         item = session.get_one(OutreachItem, item_id)
         period = period_of(day_of(item))
         segment = AudienceSegment(

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
@@ -46,6 +46,10 @@ MAX_SUBJECT = 200
 MAX_BODY = 20_000
 # Statuses in which the message may still be chosen or changed.
 EDITABLE = {ItemStatus.DRAFT, ItemStatus.PLANNED, ItemStatus.SCHEDULED}
+# A scheduled item whose time passed longer ago than this without going out (the worker was
+# stopped, or the row predates the date checks) is not sent by itself: its page offers
+# "Send now", which asks the owner to confirm first.
+LATE_LIMIT = timedelta(days=2)
 
 
 def prefix_of(uid: str) -> str:
@@ -129,6 +133,64 @@ def save_message(
         )
 
 
+def missed(item: OutreachItem, now: datetime | None = None) -> bool:
+    """A scheduled item whose time passed too long ago to go out by itself."""
+    return item.status is ItemStatus.SCHEDULED and item.starts_at <= (now or utcnow()) - LATE_LIMIT
+
+
+def can_send_now(item: OutreachItem, row: ItemSend | None) -> bool:
+    """Whether the owner may send the item now: an email item with its message, not yet
+    gone out (a planned item too: sending now is the owner's explicit choice)."""
+    return (
+        item.channel is ItemChannel.EMAIL
+        and item.status in EDITABLE
+        and row is not None
+        and bool(row.subject and row.body)
+    )
+
+
+def send_now(
+    hub: Hub, partner_slug: str, item_id: str, *, expected_version: int, actor: str
+) -> None:
+    """Start the item now, whatever its planned time: the worker sends it on its next run.
+
+    The owner confirmed on a page that named the number of recipients; if somebody saved the
+    item since that page was shown, nothing happens and the conflict is reported.
+    """
+    now = utcnow()
+    with hub.transaction() as session:
+        item = session.get(OutreachItem, item_id)
+        if item is None or item.partner_slug != partner_slug:
+            raise LookupError(item_id)
+        if not can_send_now(item, session.get(ItemSend, item_id)):
+            raise InvalidInput.one(
+                "send_now", "Only an email item with its message, not sent yet, can be sent now."
+            )
+        length = item.ends_at - item.starts_at if item.ends_at > item.starts_at else timedelta(0)
+        result = session.execute(
+            update(OutreachItem)
+            .where(OutreachItem.id == item_id, OutreachItem.version == expected_version)
+            .values(
+                status=ItemStatus.SCHEDULED,
+                starts_at=now,
+                ends_at=now + min(length, timedelta(days=31)),
+                version=OutreachItem.version + 1,
+                sequence=OutreachItem.sequence + 1,
+                updated_by=actor,
+                updated_at=now,
+                clashes_stale=True,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        if int(result.rowcount) != 1:  # type: ignore[attr-defined]
+            raise InvalidInput.one(
+                "send_now", "Somebody changed the item since you opened it: check it again."
+            )
+        chain.record(
+            session, actor=actor, action="calendar.item.send_now", object_ref=f"item:{item_id}"
+        )
+
+
 def message_of(session: Session, item_id: str) -> ItemSend | None:
     return session.get(ItemSend, item_id)
 
@@ -161,7 +223,8 @@ def due_item_ids(hub: Hub, now: datetime | None = None) -> list[str]:
                     OutreachItem.channel == ItemChannel.EMAIL,
                     or_(
                         (OutreachItem.status == ItemStatus.SCHEDULED)
-                        & (OutreachItem.starts_at <= now),
+                        & (OutreachItem.starts_at <= now)
+                        & (OutreachItem.starts_at > now - LATE_LIMIT),
                         OutreachItem.status == ItemStatus.SENDING,
                     ),
                 )
@@ -216,7 +279,7 @@ def _start(hub: Hub, item_id: str, now: datetime) -> _Job | None:
             return None
         row = session.get(ItemSend, item_id)
         if item.status is ItemStatus.SCHEDULED:
-            if item.starts_at > now:
+            if not now - LATE_LIMIT < item.starts_at <= now:
                 return None
             if row is None or not row.subject or not row.body:
                 # Nothing to send yet: the item page asks for the message; it stays scheduled.

@@ -198,12 +198,21 @@ def week_range(day: date) -> tuple[date, date]:
     return monday, monday + timedelta(days=6)
 
 
+def _local(moment: datetime, zone_name: str) -> datetime:
+    """``moment`` in the item's zone; a stored time the zone cannot show (year 1, a zone
+    that no longer exists) is shown in UTC, so that the item's page still opens."""
+    try:
+        return moment.astimezone(ZoneInfo(zone_name))
+    except (OverflowError, ValueError, KeyError):
+        return moment.astimezone(UTC)
+
+
 def local_start(item: OutreachItem) -> datetime:
-    return item.starts_at.astimezone(ZoneInfo(item.timezone))
+    return _local(item.starts_at, item.timezone)
 
 
 def local_end(item: OutreachItem) -> datetime:
-    return item.ends_at.astimezone(ZoneInfo(item.timezone))
+    return _local(item.ends_at, item.timezone)
 
 
 def may_see(item: OutreachItem, viewer_partner: str | None) -> bool:
@@ -212,11 +221,17 @@ def may_see(item: OutreachItem, viewer_partner: str | None) -> bool:
     return item.visibility is Visibility.PARTNERSHIP and item.status is not ItemStatus.DRAFT
 
 
+# The days the calendar pages can show: far enough for any item, with room for a month's
+# or a week's arithmetic at both ends.
+BROWSABLE = (date(1900, 1, 1), date(2199, 12, 31))
+
+
 def parse_day(raw: str | None, default: date) -> date:
     try:
-        return date.fromisoformat(raw) if raw else default
+        day = date.fromisoformat(raw.strip()) if raw else default
     except ValueError:
         return default
+    return day if BROWSABLE[0] <= day <= BROWSABLE[1] else default
 
 
 def shift_month(day: date, months: int) -> date:

@@ -36,8 +36,19 @@ SUBJECT = "Consultation on the energy standard"
 BODY = "The draft is open for comments.\n\nTell us what you think by March."
 
 
-def past_day() -> date:
-    return date.today() - timedelta(days=1)
+def next_day() -> date:
+    return date.today() + timedelta(days=1)
+
+
+def time_passes(world: World, item_id: str) -> None:
+    """The item's time comes: it was scheduled ahead (the only way), and now it is due."""
+    now = utcnow()
+    with world.hub.transaction() as session:
+        session.execute(
+            update(OutreachItem)
+            .where(OutreachItem.id == item_id)
+            .values(starts_at=now - timedelta(hours=1), ends_at=now)
+        )
 
 
 def scheduled_item(
@@ -51,8 +62,10 @@ def scheduled_item(
     changes = {"status": "scheduled", "channel": channel}
     if channel == "phone":
         changes["purpose_code"] = "dpv:PublicRelations"  # a purpose with a phone channel
-    fields = parse_item(item_form(day or past_day(), **changes))
+    fields = parse_item(item_form(day or next_day(), **changes))
     item_id = create_item(world.hub, world.vaults, partner, fields, actor="user:1", form_key="")
+    if day is None:
+        time_passes(world, item_id)
     if message:
         save_message(world.hub, partner, item_id, SUBJECT, BODY, actor="user:1")
     return item_id
@@ -208,7 +221,7 @@ def test_cancelling_an_item_stops_its_unsent_messages(
     refused = post_form(
         comms,
         f"/partners/{PARTNER_A}/calendar/items/{item_id}",
-        {**item_form(past_day(), status="planned"), "version": version},
+        {**item_form(next_day(), status="planned"), "version": version},
     )
     assert refused.status_code == 400
     # The page offers cancelling only, in a form of its own.
@@ -321,7 +334,7 @@ def test_a_stale_claim_of_a_cancelled_item_is_stopped(
             update(OutboxMessage).values(status=MessageStatus.SENDING, claimed_at=long_ago)
         )
     item, _ = item_row(world, item_id)
-    fields = parse_item(item_form(past_day(), status="cancelled"))
+    fields = parse_item(item_form(next_day(), status="cancelled"))
     update_item(
         world.hub,
         world.vaults,

@@ -22,6 +22,7 @@ from concord.governance.actions.models import ActionItem, ActionStatus
 from concord.governance.meetings.models import Meeting
 from concord.governance.meetings.services import parse_owner
 from concord.governance.permissions import NotAllowed, NotFound, require_secretariat
+from concord.inputs import chosen_row
 from concord.mail.outbox import send_staff_mail
 from concord.settings import Settings
 
@@ -52,7 +53,7 @@ def add_action(
         errors["due_on"] = "Give the due date as YYYY-MM-DD."
     meeting_id = None
     if meeting.strip():
-        found = session.get(Meeting, int(meeting)) if meeting.strip().isdigit() else None
+        found = chosen_row(session, Meeting, meeting)
         if found is None:
             errors["meeting"] = "Choose a meeting from the list."
         else:

@@ -33,6 +33,7 @@ from concord.governance.decisions.outcome import DecisionRules, Outcome, outcome
 from concord.governance.errors import Missing, NotAllowed, Refused
 from concord.governance.meetings.models import Meeting
 from concord.governance.reviews.models import ReviewDocument
+from concord.inputs import chosen_row, row_id
 from concord.partners.models import Partner
 from concord.partnership import settings as partnership
 
@@ -127,10 +128,11 @@ def _linked(
     raw = raw.strip()
     if not raw:
         return None
-    if not raw.isdigit() or session.get(model, int(raw)) is None:
+    found = chosen_row(session, model, raw)
+    if found is None:
         errors[field] = f"Choose a {field} from the list, or none."
         return None
-    return int(raw)
+    return found.id
 
 
 def propose(
@@ -310,7 +312,7 @@ def record_outcome(
 def name_delegate(session: Session, *, signatory_id: int, delegate_id: str) -> Delegate | None:
     """The signatory names one of their own partner's staff to cast positions (or nobody)."""
     raw = delegate_id.strip()
-    if not raw.isdigit():
+    if raw != "0" and row_id(raw) is None:
         raise InvalidInput.one("delegate_id", "Choose a member of your staff, or nobody.")
     signatory = _user(session, signatory_id)
     if signatory.role is not Role.SIGNATORY or signatory.partner is None:
@@ -328,7 +330,7 @@ def name_delegate(session: Session, *, signatory_id: int, delegate_id: str) -> D
                 detail="nobody",
             )
         return None
-    chosen = session.get(User, int(raw))
+    chosen = chosen_row(session, User, raw)
     if chosen is None or chosen.partner_id != signatory.partner.id or not chosen.is_active:
         raise InvalidInput.one("delegate_id", "Choose a member of your organisation's staff.")
     if current is None:

@@ -34,6 +34,7 @@ from concord.governance.meetings.models import (
 )
 from concord.governance.permissions import NotFound, require_secretariat
 from concord.governance.reviews.models import ReviewDocument
+from concord.inputs import chosen_row
 from concord.partners.models import Partner
 from concord.partnership import settings as partnership
 
@@ -435,10 +436,7 @@ def parse_owner(
         if required:
             errors["owner"] = "Choose who owns this."
         return None
-    try:
-        owner = session.get(User, int(raw))
-    except ValueError:
-        owner = None
+    owner = chosen_row(session, User, raw)
     if owner is None or not owner.is_active:
         errors["owner"] = "Choose an account from the list."
         return None
@@ -477,14 +475,14 @@ def add_agenda_item(
         errors["duration"] = "Give the time it needs in minutes (at least 1)."
     document_id = None
     if document.strip():
-        found = session.get(ReviewDocument, int(document)) if document.strip().isdigit() else None
+        found = chosen_row(session, ReviewDocument, document)
         if found is None:
             errors["document"] = "Choose a document from the list."
         else:
             document_id = found.id
     decision_id = None
     if decision.strip():
-        chosen = session.get(Decision, int(decision)) if decision.strip().isdigit() else None
+        chosen = chosen_row(session, Decision, decision)
         if chosen is None:
             errors["decision"] = "Choose a decision from the list."
         else:

@@ -33,6 +33,7 @@ from concord.governance.reviews.models import (
     ReviewState,
     RoundStatus,
 )
+from concord.inputs import chosen_row
 from concord.mail.outbox import send_staff_mail
 from concord.partners.models import Partner
 from concord.partners.services import all_partners, by_slug
@@ -135,7 +136,7 @@ def open_round(
         return done
     today = today or utcnow().date()
     errors: dict[str, str] = {}
-    found = session.get(ReviewDocument, int(document)) if document.strip().isdigit() else None
+    found = chosen_row(session, ReviewDocument, document)
     if found is None:
         errors["document"] = "Choose a document from the list."
     elif session.scalar(
