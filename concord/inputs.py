@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import TypeVar
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
@@ -21,6 +22,13 @@ MAX_ROW_ID = 2**63 - 1
 # The most any single form field may carry; fields have their own, smaller limits on top.
 MAX_FIELD_CHARS = 200_000
 DIGITS = re.compile(r"[0-9]{1,19}")
+
+
+def count_of(raw: object) -> int | None:
+    """A count carried in a link or a hidden field (0 or more), or None if it is not one."""
+    if isinstance(raw, str) and raw.strip() == "0":
+        return 0
+    return row_id(raw)
 
 
 def row_id(raw: object) -> int | None:
@@ -119,6 +127,25 @@ class Window:
         if days == 0:
             return f"{years} year{'s' if years != 1 else ''}"
         return f"{self.future} days"
+
+
+def local_moment(
+    raw: str, zone: ZoneInfo, field: str, window: Window, *, fmt: str | None = None
+) -> datetime:
+    """A date and time typed in ``zone`` (ISO, or ``fmt``), inside ``window``, made aware.
+
+    The window is checked on the typed date before the zone is attached: year 1 or 9999 has
+    no UTC instant to compare with, and would fail wherever it was compared later.
+    """
+    try:
+        typed = raw.strip()
+        naive = datetime.strptime(typed, fmt) if fmt else datetime.fromisoformat(typed)
+    except ValueError:
+        raise InvalidInput.one(field, "Give a date and time as YYYY-MM-DD HH:MM.") from None
+    if naive.tzinfo is not None:
+        raise InvalidInput.one(field, "Give the local date and time, without an offset.")
+    window.check_day(naive.date(), field)
+    return naive.replace(tzinfo=zone)
 
 
 def parse_day(raw: str, field: str, window: Window, *, today: date | None = None) -> date:

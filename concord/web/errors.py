@@ -7,7 +7,7 @@ from typing import Any
 from urllib.parse import quote
 
 from litestar import MediaType, Request, Response
-from litestar.exceptions import HTTPException, NotAuthorizedException
+from litestar.exceptions import HTTPException, NotAuthorizedException, ValidationException
 from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Template
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
@@ -46,9 +46,16 @@ def http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[
         if isinstance(request, HTMXRequest) and request.htmx:
             return Response(b"", status_code=401, headers={"HX-Redirect": target})
         return Response(b"", status_code=303, headers={"location": target})
+    detail = exc.detail
+    if isinstance(exc, ValidationException) and detail.startswith("Validation failed"):
+        # Litestar's own wording names the route; say what a person can do about it.
+        detail = (
+            "A field holds a character that cannot be stored (NUL), is longer than the form "
+            "allows, or was sent twice. Go back, correct it and try again."
+        )
     return Template(
         template_name="concord/errors/page.html",
-        context={"status": status, "title": TITLES.get(status, "Error"), "detail": exc.detail},
+        context={"status": status, "title": TITLES.get(status, "Error"), "detail": detail},
         status_code=status,
     )
 

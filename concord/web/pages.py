@@ -6,7 +6,7 @@ from typing import Annotated, Any, TypeVar
 
 from litestar import Request
 from litestar.enums import RequestEncodingType
-from litestar.exceptions import NotFoundException
+from litestar.exceptions import NotFoundException, ValidationException
 from litestar.params import Body
 from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Redirect, Template
@@ -66,6 +66,21 @@ FormBody = Annotated[dict[str, FormText], Body(media_type=RequestEncodingType.UR
 
 Every field is checked for NULs and length here, before any handler sees it; each service
 checks its own fields' shorter limits."""
+
+
+MultipartForm = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
+"""A submitted form with a file; read its text fields through :func:`text_fields`."""
+
+
+def text_fields(data: dict[str, Any]) -> dict[str, str]:
+    """The text fields of a multipart form, checked as :data:`FormBody` checks a plain one."""
+    fields = {k: v for k, v in data.items() if isinstance(v, str) and k != "_csrf_token"}
+    for value in fields.values():
+        if "\x00" in value or len(value) > MAX_FIELD_CHARS:
+            raise ValidationException(
+                "A field holds a NUL character or is longer than the form allows."
+            )
+    return fields
 
 
 Row = TypeVar("Row")

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from concord.db import utcnow
 from concord.errors import InvalidInput
+from concord.inputs import chosen_row
 from consent.contacts.models import Contact, ContactChange, Identifier
 from consent.contacts.services import (
     CleanContact,
@@ -222,7 +223,7 @@ def consent_entry(session: Session, form: Mapping[str, str]) -> ConsentEntry | R
     """Check the consent-recording form: a purpose with one of its channels, and a state."""
     errors: dict[str, str] = {}
     purpose_id, _, channel_value = form.get("purpose_channel", "").partition(":")
-    purpose = session.get(Purpose, int(purpose_id)) if purpose_id.isdigit() else None
+    purpose = chosen_row(session, Purpose, purpose_id)
     channel = next((c for c in Channel if c.value == channel_value), None)
     if purpose is None or channel is None or channel not in purpose.channel_list:
         errors["purpose_channel"] = "Choose a purpose and one of its channels."

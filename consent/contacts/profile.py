@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from concord.accounts.models import User
+from concord.inputs import row_id
 from consent.contacts.models import Contact, ContactChange
 from consent.contacts.queries import sharing_a_phone
 from consent.ledger import services as ledger
@@ -104,7 +105,7 @@ def load_profile(session: Session, contact_id: int) -> ContactProfile | None:
 
 def staff_names(hub_session: Session, actors: Iterable[str]) -> dict[str, str]:
     """Display names of the staff accounts that ledger entries and edits name as ``user:ID``."""
-    ids = {int(a[5:]) for a in actors if a.startswith("user:") and a[5:].isdigit()}
+    ids = {i for a in actors if a.startswith("user:") and (i := row_id(a[5:])) is not None}
     if not ids:
         return {}
     users = hub_session.scalars(select(User).where(User.id.in_(ids)))

@@ -19,6 +19,7 @@ from urllib.parse import urlencode
 from sqlalchemy import ColumnElement, Select, and_, exists, or_, select, true, tuple_
 from sqlalchemy.orm import Session
 
+from concord.inputs import row_id
 from consent.contacts.models import Contact, ContactTag, Identifier
 from consent.identifiers import IdentifierKind, InvalidIdentifier, normalise_email, normalise_phone
 from consent.ledger.models import ConsentState, CurrentConsent
@@ -96,9 +97,8 @@ def parse_filters(
     errors: dict[str, str] = {}
     purpose_id: int | None = None
     if purpose.strip():
-        try:
-            purpose_id = int(purpose)
-        except ValueError:
+        purpose_id = row_id(purpose)
+        if purpose_id is None:
             errors["purpose"] = "Choose a purpose from the list."
     channel_value: Channel | None = None
     if channel:

@@ -14,19 +14,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency
-from litestar.enums import RequestEncodingType
 from litestar.exceptions import (
     NotAuthorizedException,
     NotFoundException,
     PermissionDeniedException,
 )
 from litestar.exceptions.http_exceptions import RequestEntityTooLarge
-from litestar.params import Body, FromPath
+from litestar.params import FromPath
 from litestar.response import Redirect, Stream, Template
 
 from concord.errors import InvalidInput
@@ -34,7 +33,7 @@ from concord.hub import Hub
 from concord.settings import Settings
 from concord.web.access import Access, access, allows
 from concord.web.errors import http_error
-from concord.web.pages import FormBody, page, see_other, viewer_of
+from concord.web.pages import FormBody, MultipartForm, page, see_other, text_fields, viewer_of
 from consent.db import Vaults
 from consent.importing import background, uploads
 from consent.importing.columns import FIELD_LABELS, FIELDS, ColumnMapping
@@ -60,8 +59,6 @@ PROGRESS = "consent/importing/batch/_progress.html"
 PREVIEW_ROWS = 5
 # Room for the form's other fields and the multipart framing around the file.
 FORM_ROOM = 64 * 1024
-
-MultipartForm = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
 
 
 def _sentence(error: Exception) -> str:
@@ -348,7 +345,7 @@ class _UploadController(Controller):
         data: MultipartForm,
     ) -> Response[Any]:
         settings = hub.settings
-        form = {k: v.strip() for k, v in data.items() if isinstance(v, str) and k != "_csrf_token"}
+        form = {k: v.strip() for k, v in text_fields(data).items()}
         errors: dict[str, str] = {}
         try:
             with vaults.transaction(partner) as session:

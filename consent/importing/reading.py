@@ -56,8 +56,8 @@ def check_encoding_name(name: str) -> str:
     """The codec to read with for a name a person typed; ``UnreadableFile`` if unknown."""
     try:
         info = codecs.lookup(name.strip())
-    except LookupError:
-        raise UnreadableFile(f"unknown encoding {name.strip()!r}") from None
+    except (LookupError, ValueError):  # ValueError: a NUL in the name
+        raise UnreadableFile(f"unknown encoding {name.strip()[:40]!r}") from None
     if not getattr(info, "_is_text_encoding", True):
         raise UnreadableFile(f"{name.strip()!r} is not a text encoding")
     # Excel writes a byte order mark even into UTF-8 files; it is never part of the header.

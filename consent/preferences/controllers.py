@@ -18,6 +18,7 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 
 from concord.hub import Hub
+from concord.inputs import row_id
 from concord.web.access import Access, access
 from concord.web.pages import FormBody, page, see_other
 from consent.contacts.models import Contact
@@ -131,11 +132,13 @@ class PreferenceCentreController(Controller):
     ) -> Response[Any]:
         holder = holder_of(hub, vaults, token, LinkKind.PREFERENCES)
         evidence = _evidence(request, token)
+        purpose_id = row_id(data.get("purpose", ""))
         try:
-            purpose_id = int(data.get("purpose", ""))
             channel = Channel(data.get("channel", ""))
         except ValueError:
-            raise HTTPException(status_code=400, detail="Choose one of the options.") from None
+            purpose_id = None
+        if purpose_id is None:
+            raise HTTPException(status_code=400, detail="Choose one of the options.")
         choice = data.get("choice")
         with vaults.transaction(holder.partner_slug) as session:
             purpose = session.get(Purpose, purpose_id)

@@ -10,6 +10,7 @@ from litestar.params import FromPath
 from litestar.response import Template
 
 from concord.hub import Hub
+from concord.inputs import count_of
 from concord.web.access import Access, access
 from concord.web.pages import FormBody, page, see_other, viewer_of
 from consent.db import Vaults
@@ -69,7 +70,7 @@ class RetentionController(Controller):
             "reasons": list(Reason),
             "purposes": purposes,
             "errors": errors,
-            "anonymised": int(anonymised) if anonymised.isdigit() else None,
+            "anonymised": count_of(anonymised),
         }
         template = page(request, PREVIEW, context, status_code=status)
         template.headers["cache-control"] = "no-store"

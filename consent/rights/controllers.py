@@ -20,6 +20,7 @@ from concord.audit import chain
 from concord.db import utcnow
 from concord.errors import InvalidInput
 from concord.hub import Hub
+from concord.inputs import row_id
 from concord.web.access import Access, access
 from concord.web.pages import FormBody, found_or_404, page, see_other, viewer_of
 from consent.contacts.models import Contact
@@ -129,7 +130,7 @@ class RightsRequestsController(Controller):
         request_id: FromPath[int],
         data: FormBody,
     ) -> Response[Any]:
-        months = int(data["months"]) if data.get("months", "").isdigit() else 0
+        months = row_id(data.get("months", "")) or 0
         try:
             with vaults.transaction(partner) as session:
                 found = found_or_404(session, RightsRequest, request_id)

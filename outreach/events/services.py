@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from concord.audit.chain import record
 from concord.db import utcnow
 from concord.errors import InvalidInput
+from concord.inputs import Window, local_moment
 from concord.partners.models import Partner
 from outreach.events.models import EventHost, EventStatus, HostStatus, JointEvent
 
@@ -40,8 +41,9 @@ class EventDetails:
     registration_deadline: datetime
 
 
-def _local(value: str, zone: ZoneInfo) -> datetime:
-    return datetime.strptime(value.strip(), LOCAL_FORMAT).replace(tzinfo=zone)
+# An event, and the close of its registration, from today to five years ahead (the service
+# checks "in the future" to the minute).
+WHEN = Window("The event's date", past=0, future=5 * 365)
 
 
 def check_details(form: Mapping[str, str]) -> EventDetails:
@@ -68,11 +70,17 @@ def check_details(form: Mapping[str, str]) -> EventDetails:
     for field in ("starts_at", "ends_at", "registration_deadline"):
         try:
             if zone is not None:
-                times[field] = _local(form.get(field, ""), zone)
-        except ValueError:
-            errors[field] = "Enter a date and time."
-    if "starts_at" in times and "ends_at" in times and times["ends_at"] <= times["starts_at"]:
+                times[field] = local_moment(
+                    form.get(field, ""), zone, field, WHEN, fmt=LOCAL_FORMAT
+                )
+        except InvalidInput as error:
+            errors.update(error.errors)
+    both = "starts_at" in times and "ends_at" in times
+    length = times["ends_at"] - times["starts_at"] if both else timedelta(hours=1)
+    if length <= timedelta(0):
         errors["ends_at"] = "The event must end after it starts."
+    elif length > timedelta(days=31):
+        errors["ends_at"] = "An event lasts at most 31 days."
     if "starts_at" in times and times["starts_at"] <= utcnow():
         errors["starts_at"] = "The event must start in the future."
     deadline = times.get("registration_deadline")
@@ -83,7 +91,10 @@ def check_details(form: Mapping[str, str]) -> EventDetails:
     venue = form.get("venue", "").strip()[:300]
     online_url = form.get("online_url", "").strip()
     if online_url:
-        parts = urlsplit(online_url)
+        try:
+            parts = urlsplit(online_url)
+        except ValueError:  # such as an unclosed [ in the host
+            parts = urlsplit("")
         if parts.scheme not in ("https", "http") or not parts.netloc or len(online_url) > 500:
             errors["online_url"] = "Enter a web address starting with https://."
     if not venue and not online_url:

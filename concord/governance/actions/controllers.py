@@ -20,6 +20,7 @@ from concord.governance.meetings import services as meetings
 from concord.governance.permissions import clean_form_key, new_form_key
 from concord.governance.web import http_errors
 from concord.hub import Hub
+from concord.inputs import row_id
 from concord.web.access import Access, access
 from concord.web.pages import FormBody, page, see_other, viewer_of
 
@@ -28,7 +29,7 @@ PAGE = "concord/governance/actions/list/page.html"
 
 def _back(target: str | None) -> str:
     # Only back to a meeting page or the list: never an address from the form.
-    if target and target.startswith("/governance/meetings/") and target[21:].isdigit():
+    if target and target.startswith("/governance/meetings/") and row_id(target[21:]):
         return target + "#actions"
     return "/governance/actions"
 

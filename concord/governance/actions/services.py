@@ -22,9 +22,12 @@ from concord.governance.actions.models import ActionItem, ActionStatus
 from concord.governance.meetings.models import Meeting
 from concord.governance.meetings.services import parse_owner
 from concord.governance.permissions import NotAllowed, NotFound, require_secretariat
-from concord.inputs import chosen_row
+from concord.inputs import Window, chosen_row, parse_day
 from concord.mail.outbox import send_staff_mail
 from concord.settings import Settings
+
+# An action item may be noted late (due a while ago) and be due up to five years ahead.
+DUE = Window("The due date", past=366, future=5 * 365)
 
 
 def add_action(
@@ -48,9 +51,9 @@ def add_action(
     owner_id = parse_owner(session, errors, owner, required=True)
     due = date(1970, 1, 1)
     try:
-        due = date.fromisoformat(due_on.strip())
-    except ValueError:
-        errors["due_on"] = "Give the due date as YYYY-MM-DD."
+        due = parse_day(due_on, "due_on", DUE)
+    except InvalidInput as error:
+        errors.update(error.errors)
     meeting_id = None
     if meeting.strip():
         found = chosen_row(session, Meeting, meeting)

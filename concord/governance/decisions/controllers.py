@@ -23,6 +23,7 @@ from concord.governance.meetings.services import link_choices, local_start
 from concord.governance.reviews.models import ReviewDocument
 from concord.governance.reviews.services import all_documents
 from concord.hub import Hub
+from concord.inputs import row_id
 from concord.web.access import Access, access
 from concord.web.pages import FormBody, page, see_other, viewer_of
 
@@ -45,7 +46,7 @@ class DecisionsController(Controller):
         meeting: FromQuery[str] = "",
     ) -> Template:
         # "Record a decision for this meeting" opens the form with the meeting chosen.
-        form = {"meeting": meeting} if meeting.isdigit() else {}
+        form = {"meeting": meeting} if row_id(meeting) else {}
         return self._register(request, hub, form=form, errors={})
 
     @post("/", sync_to_thread=True)
@@ -169,7 +170,7 @@ class DecisionsController(Controller):
             may_propose = viewer.is_secretariat or services.acts_for(session, user) is not None
             decisions = services.register(session)
             chosen = form.get("meeting", "")
-            meetings = link_choices(session, int(chosen) if chosen.isdigit() else None)
+            meetings = link_choices(session, row_id(chosen))
             documents = all_documents(session)
         context = {
             "decisions": decisions,

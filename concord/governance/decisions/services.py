@@ -33,7 +33,7 @@ from concord.governance.decisions.outcome import DecisionRules, Outcome, outcome
 from concord.governance.errors import Missing, NotAllowed, Refused
 from concord.governance.meetings.models import Meeting
 from concord.governance.reviews.models import ReviewDocument
-from concord.inputs import chosen_row, row_id
+from concord.inputs import Window, chosen_row, parse_day, row_id
 from concord.partners.models import Partner
 from concord.partnership import settings as partnership
 
@@ -261,14 +261,18 @@ def current_outcome(session: Session, target: Decision) -> Outcome:
     return outcome(rules_of(session, target), [p.stance for p in positions_of(session, target.id)])
 
 
+# A decision takes effect, or comes up for review, within ten years either side of today
+# (an outcome may be recorded for a decision taken long ago).
+DECISION_DAY = Window("The date", past=10 * 365, future=10 * 365)
+
+
 def _date(raw: str, field: str, errors: dict[str, str]) -> date | None:
-    raw = raw.strip()
-    if not raw:
+    if not raw.strip():
         return None
     try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        errors[field] = "Give a date as YYYY-MM-DD."
+        return parse_day(raw, field, DECISION_DAY)
+    except InvalidInput as error:
+        errors.update(error.errors)
         return None
 
 

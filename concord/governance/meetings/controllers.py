@@ -26,6 +26,7 @@ from concord.governance.permissions import clean_form_key, new_form_key
 from concord.governance.reviews.services import all_documents
 from concord.governance.web import http_errors
 from concord.hub import Hub
+from concord.inputs import row_id
 from concord.partners.services import all_partners
 from concord.web.access import Access, access
 from concord.web.pages import FormBody, page, see_other, viewer_of
@@ -197,7 +198,7 @@ class MeetingsController(Controller):
     ) -> Response[Any]:
         step = -1 if data.get("direction") == "up" else 1
         shown = data.get("position", "")
-        expected = int(shown) if shown.isdigit() else None
+        expected = row_id(shown)
         with hub.transaction() as session, http_errors():
             services.move_agenda_item(
                 session, viewer_of(request), meeting_id, item_id, step, expected
@@ -232,8 +233,9 @@ class MeetingsController(Controller):
         partners: dict[int, str] = {}
         for name, value in data.items():
             kind, _, number = name.partition("-")
-            if kind in {"person", "partner"} and number.isdigit():
-                (people if kind == "person" else partners)[int(number)] = value.strip()
+            ident = row_id(number)
+            if kind in {"person", "partner"} and ident is not None:
+                (people if kind == "person" else partners)[ident] = value.strip()
         try:
             with hub.transaction() as session, http_errors():
                 services.record_attendance(

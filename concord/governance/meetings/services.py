@@ -34,7 +34,7 @@ from concord.governance.meetings.models import (
 )
 from concord.governance.permissions import NotFound, require_secretariat
 from concord.governance.reviews.models import ReviewDocument
-from concord.inputs import chosen_row
+from concord.inputs import Window, chosen_row, parse_day
 from concord.partners.models import Partner
 from concord.partnership import settings as partnership
 
@@ -108,11 +108,16 @@ def _check_times(
     )
 
 
+# A meeting (or a series' first date) may be entered up to a year after it took place, for the
+# record, and planned up to five years ahead.
+MEETING_DAY = Window("A meeting's date", past=366, future=5 * 365)
+
+
 def _parse_date(errors: dict[str, str], field: str, raw: str) -> date:
     try:
-        return date.fromisoformat(raw.strip())
-    except ValueError:
-        errors[field] = "Give the date as YYYY-MM-DD."
+        return parse_day(raw, field, MEETING_DAY)
+    except InvalidInput as error:
+        errors.update(error.errors)
         return date(1970, 1, 1)
 
 

@@ -10,6 +10,7 @@ refused.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
@@ -25,6 +26,7 @@ from concord.governance import sealing
 from concord.governance.errors import Missing, NotAllowed, Refused
 from concord.governance.principles.in_force import InForce, version_in_force
 from concord.governance.principles.models import PrinciplesSignature, PrinciplesVersion
+from concord.inputs import Window
 from concord.partners.models import Partner
 from concord.partnership.settings import (
     Blackout,
@@ -76,12 +78,18 @@ def _normalise_text(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n").strip() + "\n"
 
 
+SEPARATOR = re.compile(r"\s*,\s*|\s+")
+# Blackout periods: from a year back (a version may restate a recent one) to five years ahead.
+BLACKOUT = Window("A blackout day", past=366, future=5 * 365)
+
+
 def _blackouts(raw: str, errors: dict[str, str]) -> tuple[Blackout, ...]:
     found: list[Blackout] = []
     for number, line in enumerate(raw.replace("\r\n", "\n").split("\n"), start=1):
         if not line.strip():
             continue
-        parts = line.split(maxsplit=2)
+        # As the label says: first day, last day, reason; commas or spaces between them.
+        parts = SEPARATOR.split(line.strip(), maxsplit=2)
         try:
             starts, ends = date.fromisoformat(parts[0]), date.fromisoformat(parts[1])
             reason = parts[2].strip() if len(parts) > 2 else ""
@@ -93,6 +101,10 @@ def _blackouts(raw: str, errors: dict[str, str]) -> tuple[Blackout, ...]:
             break
         if ends < starts:
             errors["blackouts"] = f"Line {number}: the last day comes before the first."
+            break
+        problem = BLACKOUT.explain(starts) or BLACKOUT.explain(ends)
+        if problem or (ends - starts).days > 366:
+            errors["blackouts"] = f"Line {number}: {problem or 'a period lasts at most a year.'}"
             break
         if not reason or len(reason) > 200:
             errors["blackouts"] = f"Line {number}: give a reason (at most 200 characters)."

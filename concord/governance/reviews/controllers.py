@@ -5,15 +5,14 @@ HTTP glue only; the rules live in :mod:`concord.governance.reviews.services`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency
-from litestar.enums import RequestEncodingType
 from litestar.exceptions import NotAuthorizedException, NotFoundException, PermissionDeniedException
 from litestar.exceptions.http_exceptions import RequestEntityTooLarge
-from litestar.params import Body, FromPath
+from litestar.params import FromPath
 from litestar.response import File, Template
 from sqlalchemy import select
 
@@ -29,15 +28,13 @@ from concord.partners.services import all_partners
 from concord.settings import Settings
 from concord.web.access import Access, access, allows
 from concord.web.errors import http_error
-from concord.web.pages import FormBody, page, see_other, viewer_of
+from concord.web.pages import FormBody, MultipartForm, page, see_other, text_fields, viewer_of
 
 OVERVIEW = "concord/governance/reviews/overview/page.html"
 DOCUMENT = "concord/governance/reviews/document/page.html"
 ROUND = "concord/governance/reviews/round/page.html"
 # Room for the form's other fields and the multipart framing around the file.
 FORM_ROOM = 64 * 1024
-
-MultipartForm = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
 
 
 def _overview(
@@ -91,7 +88,7 @@ class _DocumentUploadController(Controller):
     def add_document(
         self, request: Request[Any, Any, Any], hub: NamedDependency[Hub], data: MultipartForm
     ) -> Response[Any]:
-        form = {k: v for k, v in data.items() if isinstance(v, str) and k != "_csrf_token"}
+        form = text_fields(data)
         upload = data.get("file")
         chosen = (
             (upload.filename, upload.file)

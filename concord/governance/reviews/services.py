@@ -33,12 +33,15 @@ from concord.governance.reviews.models import (
     ReviewState,
     RoundStatus,
 )
-from concord.inputs import chosen_row
+from concord.inputs import Window, chosen_row, parse_day
 from concord.mail.outbox import send_staff_mail
 from concord.partners.models import Partner
 from concord.partners.services import all_partners, by_slug
 from concord.partnership import settings as partnership
 from concord.settings import Settings
+
+# A review round's deadline: after today, and at most two years ahead.
+DEADLINE = Window("The deadline", past=0, future=2 * 365)
 
 MAX_COMMENT = 5_000
 
@@ -147,9 +150,9 @@ def open_round(
         errors["document"] = "This document is under review already."
     if deadline.strip():
         try:
-            due = date.fromisoformat(deadline.strip())
-        except ValueError:
-            errors["deadline"] = "Give the deadline as YYYY-MM-DD."
+            due = parse_day(deadline, "deadline", DEADLINE, today=today)
+        except InvalidInput as error:
+            errors.update(error.errors)
             due = today
         if "deadline" not in errors and due <= today:
             errors["deadline"] = "The deadline must be after today."
