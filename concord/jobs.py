@@ -51,9 +51,13 @@ def housekeeping() -> None:
                 (PasswordReset.expires_at < utcnow()) | PasswordReset.used_at.is_not(None)
             )
         ).rowcount  # type: ignore[attr-defined]
-    log.info(
-        "housekeeping: %d idle sessions, %d login failures, %d reset links", idle, failures, resets
-    )
+    if idle or failures or resets:
+        log.info(
+            "housekeeping: %d idle sessions, %d login failures, %d reset links deleted",
+            idle,
+            failures,
+            resets,
+        )
 
 
 def send_staff_mail() -> None:

@@ -24,12 +24,14 @@ from concord.governance.reviews.models import (
 )
 from concord.mail.models import StaffMessage
 from concord.partners.models import Partner
+from concord.problems.models import DataProblem
 
 __all__ = [
     "ActionItem",
     "AgendaItem",
     "ApiToken",
     "AuditEntry",
+    "DataProblem",
     "Decision",
     "Delegate",
     "GlossaryEdit",

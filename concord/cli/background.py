@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concord.cli.stored_dates import JOBS as PROBLEM_JOBS
 from concord.governance.background import JOBS as GOVERNANCE_JOBS
 from consent.outbox.jobs import JOBS as CONSENT_JOBS
 from consent.retention.jobs import JOBS as RETENTION_JOBS
@@ -11,5 +12,11 @@ from outreach.matching.jobs import JOBS as OUTREACH_JOBS
 
 # (job id, function reference, seconds between runs), added to the platform's own jobs.
 PACKAGE_JOBS: list[tuple[str, str, int]] = (
-    OUTREACH_JOBS + CALENDAR_JOBS + EVENT_JOBS + CONSENT_JOBS + RETENTION_JOBS + GOVERNANCE_JOBS
+    OUTREACH_JOBS
+    + CALENDAR_JOBS
+    + EVENT_JOBS
+    + CONSENT_JOBS
+    + RETENTION_JOBS
+    + GOVERNANCE_JOBS
+    + PROBLEM_JOBS
 )

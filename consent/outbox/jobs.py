@@ -6,6 +6,7 @@ import logging
 
 from concord import jobs
 from concord.partners.services import all_partners
+from concord.problems.rows import each_row
 from consent.db import Vaults
 from consent.finder.services import forget_expired
 from consent.links.services import purge_expired
@@ -27,7 +28,8 @@ def send_outboxes() -> None:
     """Send what is due in every partner's outbox."""
     vaults, slugs = _context()
     settings = jobs.current_hub().settings
-    for slug in slugs:
+
+    def send(slug: str) -> bool:
         report = send_due(vaults, settings, slug)
         if report.sent or report.retrying or report.failed or report.cancelled:
             log.info(
@@ -38,6 +40,12 @@ def send_outboxes() -> None:
                 report.failed,
                 report.cancelled,
             )
+        return True
+
+    # One vault that cannot be reached is noted for staff; the other partners' mail goes out.
+    each_row(
+        jobs.current_hub(), "outbox.send", "partner vault", slugs, send, ident=str, partner=str
+    )
 
 
 def forget_expired_links() -> None:
@@ -45,9 +53,14 @@ def forget_expired_links() -> None:
     vaults, slugs = _context()
     with jobs.current_hub().transaction() as session:
         forget_expired(session)
-    for slug in slugs:
+
+    def purge(slug: str) -> int:
         with vaults.transaction(slug) as session:
-            purge_expired(session)
+            return purge_expired(session)
+
+    each_row(
+        jobs.current_hub(), "links.expire", "partner vault", slugs, purge, ident=str, partner=str
+    )
 
 
 JOBS: list[tuple[str, str, int]] = [

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from concord import jobs
 from concord.partners.models import Partner
+from concord.problems.rows import each_row
 from consent.db import Vaults
 from consent.retention.runs import run_retention
 
@@ -22,9 +23,14 @@ def anonymise_past_retention() -> None:
     assert isinstance(vaults, Vaults)
     with hub.transaction() as session:
         slugs = list(session.scalars(select(Partner.slug).order_by(Partner.slug)))
-    for slug in slugs:
+
+    def anonymise(slug: str) -> int:
         run = run_retention(hub, vaults, slug, actor=ACTOR)
-        log.info("retention %s: %s anonymised=%d", slug, run.plan.summary(), run.anonymised)
+        if run.anonymised:
+            log.info("retention %s: %s anonymised=%d", slug, run.plan.summary(), run.anonymised)
+        return run.anonymised
+
+    each_row(hub, "retention.anonymise", "partner vault", slugs, anonymise, ident=str, partner=str)
 
 
 JOBS: list[tuple[str, str, int]] = [

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from concord.hub import Hub
 from concord.partners.models import Partner
 from concord.partnership import settings as partnership
+from concord.problems.rows import each_row
 from outreach.calendar import rules
 from outreach.calendar import rules as rules_module
 from outreach.calendar.items import day_of, stored_problem
@@ -304,12 +305,19 @@ def _store(session: Session, item: OutreachItem, clashes: str, count: int) -> No
 def reevaluate_stale(hub: Hub, *, limit: int = 500) -> int:
     """Re-evaluate items whose figures another item's change may have altered."""
     with hub.transaction() as session:
-        stale = session.scalars(
-            select(OutreachItem.id)
+        stale = session.execute(
+            select(OutreachItem.id, OutreachItem.partner_slug)
             .where(OutreachItem.clashes_stale.is_(True))
             .order_by(OutreachItem.starts_at)
             .limit(limit)
         ).all()
-    for item_id in stale:
-        evaluate(hub, item_id, suggest=False)
-    return len(stale)
+    # One item that cannot be evaluated is noted for its owner; the others still refresh.
+    return each_row(
+        hub,
+        "calendar.refresh_clashes",
+        "outreach item",
+        stale,
+        lambda row: evaluate(hub, row[0], suggest=False) or True,
+        ident=lambda row: row[0],
+        partner=lambda row: row[1],
+    ).done

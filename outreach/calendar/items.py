@@ -26,6 +26,7 @@ from concord.errors import InvalidInput
 from concord.hub import Hub
 from concord.inputs import Window
 from concord.partnership import settings as partnership
+from concord.problems.rows import each_row
 from consent.public import (
     AudienceSegment,
     Vaults,
@@ -534,8 +535,15 @@ def clear_expired_audiences(
         ).all()
         session.execute(delete(CalendarAudience).where(CalendarAudience.expires_at <= cutoff))
     if vaults is not None:
-        for item_id, partner_slug in expired:
-            forget_audience(vaults, partner_slug, item_id)
+        each_row(
+            hub,
+            "calendar.retention",
+            "outreach item",
+            expired,
+            lambda row: forget_audience(vaults, row[1], row[0]),
+            ident=lambda row: row[0],
+            partner=lambda row: row[1],
+        )
     return len(expired)
 
 

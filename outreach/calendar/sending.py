@@ -26,6 +26,7 @@ from concord.db import utcnow
 from concord.errors import InvalidInput
 from concord.hub import Hub
 from concord.partners.models import Partner
+from concord.problems.rows import each_row
 from concord.settings import Settings
 from consent.public import (
     AudienceSegment,
@@ -212,25 +213,25 @@ def progress_of(session: Session, item: OutreachItem) -> Progress | None:
     )
 
 
-def due_item_ids(hub: Hub, now: datetime | None = None) -> list[str]:
-    """Email items whose time has come, and items a worker began sending and did not finish."""
+def due_items(hub: Hub, now: datetime | None = None) -> list[tuple[str, str]]:
+    """Email items whose time has come, and items a worker began sending and did not finish:
+    (item id, owner) pairs."""
     now = now or utcnow()
     with hub.transaction() as session:
-        return list(
-            session.scalars(
-                select(OutreachItem.id)
-                .where(
-                    OutreachItem.channel == ItemChannel.EMAIL,
-                    or_(
-                        (OutreachItem.status == ItemStatus.SCHEDULED)
-                        & (OutreachItem.starts_at <= now)
-                        & (OutreachItem.starts_at > now - LATE_LIMIT),
-                        OutreachItem.status == ItemStatus.SENDING,
-                    ),
-                )
-                .order_by(OutreachItem.starts_at)
+        rows = session.execute(
+            select(OutreachItem.id, OutreachItem.partner_slug)
+            .where(
+                OutreachItem.channel == ItemChannel.EMAIL,
+                or_(
+                    (OutreachItem.status == ItemStatus.SCHEDULED)
+                    & (OutreachItem.starts_at <= now)
+                    & (OutreachItem.starts_at > now - LATE_LIMIT),
+                    OutreachItem.status == ItemStatus.SENDING,
+                ),
             )
+            .order_by(OutreachItem.starts_at)
         )
+        return [(item_id, owner) for item_id, owner in rows]
 
 
 def _move(
@@ -417,11 +418,16 @@ def stop_item_messages(hub: Hub, vaults: Vaults, item_id: str) -> int:
 def send_due_items(
     hub: Hub, vaults: Vaults, *, now: datetime | None = None, settings: Settings | None = None
 ) -> int:
-    """Send every due item; returns how many were looked at."""
-    due = due_item_ids(hub, now)
-    for item_id in due:
-        try:
-            send_item(hub, vaults, item_id, now=now, settings=settings)
-        except Exception:  # one item's trouble must not hold up the others
-            log.exception("calendar: sending an item failed; it is tried again on the next run")
+    """Send every due item; returns how many were looked at. An item that fails is noted for
+    its owner's staff and tried again on the next run."""
+    due = due_items(hub, now)
+    each_row(
+        hub,
+        "calendar.send_items",
+        "outreach item",
+        due,
+        lambda row: send_item(hub, vaults, row[0], now=now, settings=settings),
+        ident=lambda row: row[0],
+        partner=lambda row: row[1],
+    )
     return len(due)

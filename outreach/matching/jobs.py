@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from concord import jobs
+from concord.problems.rows import each_row
 from consent.public import Vaults
 from outreach.matching.rounds import clear_leftovers, queued_rounds, run_round
 
@@ -15,10 +16,18 @@ def run_queued_rounds() -> None:
     hub = jobs.current_hub()
     vaults = jobs.bound("vaults")
     assert isinstance(vaults, Vaults)
-    for round_id in queued_rounds(hub):
-        log.info("matching round %s starting", round_id)
-        run_round(hub, vaults, round_id)
-        log.info("matching round %s done", round_id)
+    # A round that fails is marked failed by run_round; one that raises past it is noted for
+    # staff, and the rounds queued after it still run.
+    report = each_row(
+        hub,
+        "matching.run_queued",
+        "matching round",
+        queued_rounds(hub),
+        lambda round_id: run_round(hub, vaults, round_id),
+        ident=str,
+    )
+    if report.done:
+        log.info("matching: %d rounds run", report.done)
 
 
 def retention() -> None:

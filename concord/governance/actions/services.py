@@ -24,6 +24,7 @@ from concord.governance.meetings.services import parse_owner
 from concord.governance.permissions import NotAllowed, NotFound, require_secretariat
 from concord.inputs import Window, chosen_row, parse_day
 from concord.mail.outbox import send_staff_mail
+from concord.problems.rows import each_row
 from concord.settings import Settings
 
 # An action item may be noted late (due a while ago) and be due up to five years ahead.
@@ -155,8 +156,8 @@ def send_reminders(session: Session, settings: Settings, today: date | None = No
             or_(ActionItem.reminded_for.is_(None), ActionItem.reminded_for != ActionItem.due_on),
         )
     ).all()
-    sent = 0
-    for item in due:
+
+    def remind(item: ActionItem) -> bool:
         claimed = session.execute(
             update(ActionItem)
             .where(
@@ -172,10 +173,10 @@ def send_reminders(session: Session, settings: Settings, today: date | None = No
             .execution_options(synchronize_session=False)
         ).rowcount  # type: ignore[attr-defined]
         if claimed != 1:
-            continue
+            return False
         owner = session.get_one(User, item.owner_id)
         if not owner.is_active:
-            continue
+            return False
         send_staff_mail(
             session,
             settings,
@@ -188,5 +189,8 @@ def send_reminders(session: Session, settings: Settings, today: date | None = No
                 "link": f"{settings.public_url}/governance/actions",
             },
         )
-        sent += 1
-    return sent
+        return True
+
+    return each_row(
+        session, "actions.remind", "action item", due, remind, ident=lambda item: item.id
+    ).done

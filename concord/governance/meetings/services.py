@@ -37,6 +37,7 @@ from concord.governance.reviews.models import ReviewDocument
 from concord.inputs import Window, chosen_row, parse_day
 from concord.partners.models import Partner
 from concord.partnership import settings as partnership
+from concord.problems.rows import each_row
 
 HORIZON_MONTHS = 12
 # Meetings, not alarms: at most daily, and a year of a daily series fits under the cap.
@@ -209,11 +210,21 @@ def materialise(session: Session, series: MeetingSeries, today: date | None = No
 
 
 def materialise_all(session: Session, today: date | None = None) -> int:
-    """Extend every series to the twelve-month horizon (the daily job)."""
-    return sum(
-        materialise(session, series, today)
-        for series in session.scalars(select(MeetingSeries).order_by(MeetingSeries.id))
+    """Extend every series to the twelve-month horizon (the daily job); a series that fails
+    is noted for the secretariat and the others are still extended."""
+    added = 0
+
+    def extend(series: MeetingSeries) -> int:
+        nonlocal added
+        count = materialise(session, series, today)
+        added += count
+        return count
+
+    series_list = session.scalars(select(MeetingSeries).order_by(MeetingSeries.id)).all()
+    each_row(
+        session, "meetings.materialise", "meeting series", series_list, extend, ident=lambda s: s.id
     )
+    return added
 
 
 def add_series(

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import IO
+from typing import IO, Any
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
@@ -38,6 +38,7 @@ from concord.mail.outbox import send_staff_mail
 from concord.partners.models import Partner
 from concord.partners.services import all_partners, by_slug
 from concord.partnership import settings as partnership
+from concord.problems.rows import each_row
 from concord.settings import Settings
 
 # A review round's deadline: after today, and at most two years ahead.
@@ -321,8 +322,9 @@ def send_reminders(session: Session, settings: Settings, today: date | None = No
             ),
         )
     ).all()
-    reminded = 0
-    for row, review_round in pending:
+
+    def remind(pair: Any) -> bool:
+        row, review_round = pair
         claimed = session.execute(
             update(PartnerReview)
             .where(
@@ -337,7 +339,7 @@ def send_reminders(session: Session, settings: Settings, today: date | None = No
             .execution_options(synchronize_session=False)
         ).rowcount  # type: ignore[attr-defined]
         if claimed != 1:
-            continue
+            return False
         document = session.get_one(ReviewDocument, review_round.document_id)
         partner = session.get_one(Partner, row.partner_id)
         staff = session.scalars(
@@ -359,8 +361,16 @@ def send_reminders(session: Session, settings: Settings, today: date | None = No
                     "link": f"{settings.public_url}/governance/reviews/rounds/{review_round.id}",
                 },
             )
-        reminded += 1
-    return reminded
+        return True
+
+    return each_row(
+        session,
+        "reviews.remind",
+        "partner review",
+        pending,
+        remind,
+        ident=lambda pair: f"{pair[0].round_id}:{pair[0].partner_id}",
+    ).done
 
 
 def close_due_rounds(
@@ -378,8 +388,8 @@ def close_due_rounds(
             ReviewRound.status == RoundStatus.OPEN, ReviewRound.deadline < today
         )
     ).all()
-    closed = 0
-    for round_id in due:
+
+    def close(round_id: int) -> bool:
         claimed = session.execute(
             update(ReviewRound)
             .where(ReviewRound.id == round_id, ReviewRound.status == RoundStatus.OPEN)
@@ -387,7 +397,7 @@ def close_due_rounds(
             .execution_options(synchronize_session=False)
         ).rowcount  # type: ignore[attr-defined]
         if claimed != 1:
-            continue
+            return False
         outcome = ReviewState.APPROVED_BY_SILENCE if silence else ReviewState.NO_RESPONSE
         session.execute(
             update(PartnerReview)
@@ -405,6 +415,8 @@ def close_due_rounds(
             object_ref=f"review:{round_id}",
             detail=f"silence={'consent' if silence else 'no_response'}",
         )
-        closed += 1
+        return True
+
+    closed = each_row(session, "reviews.close", "review round", due, close, ident=str).done
     session.expire_all()
     return closed
