@@ -1,0 +1,103 @@
+"""OPTIONS and HEAD on every route as RFC 9110 has them, answered in front of the router.
+
+Litestar sends HEAD only to handlers that declare it, and answers OPTIONS with a handler of
+its own, on which no access level can be declared. Here OPTIONS is answered for any path that
+exists, to anyone (which methods a path takes is no secret), and HEAD is served by the GET
+handler with the body left out, so that the access guard and everything else treat it exactly
+as the GET it stands for. A 405 names every method the path takes, HEAD and OPTIONS included.
+"""
+
+from __future__ import annotations
+
+from litestar import Litestar
+from litestar.datastructures import MutableScopeHeaders
+from litestar.enums import ScopeType
+from litestar.exceptions import HTTPException
+from litestar.middleware import ASGIMiddleware
+from litestar.response.base import ASGIResponse
+from litestar.routes import HTTPRoute
+from litestar.status_codes import HTTP_204_NO_CONTENT, HTTP_405_METHOD_NOT_ALLOWED
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.utils import normalize_path
+
+
+def methods_by_template(app: Litestar) -> dict[str, frozenset[str]]:
+    """Each HTTP route's path template (as the router names it) and the methods it answers."""
+    found: dict[str, set[str]] = {}
+    for route in app.routes:
+        if isinstance(route, HTTPRoute):
+            found.setdefault(route.path_format, set()).update(route.methods)
+    return {template: frozenset(methods) for template, methods in found.items()}
+
+
+def allow_header(methods: frozenset[str]) -> str:
+    implied = {"OPTIONS"} | ({"HEAD"} if "GET" in methods else set())
+    return ", ".join(sorted(methods | implied))
+
+
+class HttpMethodsMiddleware(ASGIMiddleware):
+    """Answers OPTIONS, serves HEAD from GET, and completes the Allow header of a 405."""
+
+    scopes = (ScopeType.HTTP,)
+
+    def __init__(self, app: Litestar) -> None:
+        self.router = app.asgi_router
+        self.methods = methods_by_template(app)
+
+    def template_of(self, scope: Scope) -> str | None:
+        """The template of the route that ``scope``'s path names, or None if there is none."""
+        path = scope["path"]
+        if root_path := scope.get("root_path", ""):
+            path = path.split(root_path, maxsplit=1)[-1]
+        try:
+            # Every HTTP route takes OPTIONS (Litestar adds a handler), so this finds any.
+            *_, template = self.router.handle_routing(path=normalize_path(path), method="OPTIONS")
+        except HTTPException:
+            return None
+        return template if template in self.methods else None
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
+        if scope["type"] != ScopeType.HTTP:  # for the type checker: scopes admits only HTTP
+            await next_app(scope, receive, send)
+            return
+        method = scope["method"]
+        if method == "OPTIONS" and (template := self.template_of(scope)) is not None:
+            scope["path_template"] = template
+            allow = allow_header(self.methods[template])
+            answer = ASGIResponse(status_code=HTTP_204_NO_CONTENT, headers={"allow": allow})
+            await answer(scope, receive, send)
+            return
+        if method == "HEAD":
+            send = _without_body(send)
+            template = self.template_of(scope)
+            takes = self.methods.get(template or "", frozenset())
+            if "GET" in takes and "HEAD" not in takes:
+                scope["method"] = "GET"
+        await next_app(scope, receive, self._complete_allow(scope, send))
+
+    def _complete_allow(self, scope: Scope, send: Send) -> Send:
+        async def send_with_allow(message: Message) -> None:
+            if (
+                message["type"] == "http.response.start"
+                and message["status"] == HTTP_405_METHOD_NOT_ALLOWED
+                and (template := self.template_of(scope)) is not None
+            ):
+                scope["path_template"] = template
+                MutableScopeHeaders.from_message(message)["allow"] = allow_header(
+                    self.methods[template]
+                )
+            await send(message)
+
+        return send_with_allow
+
+
+def _without_body(send: Send) -> Send:
+    """A ``send`` that passes the status and headers on and drops the body (RFC 9110 9.3.2)."""
+
+    async def send_head(message: Message) -> None:
+        if message["type"] != "http.response.body":
+            await send(message)
+        elif not message.get("more_body", False):
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+    return send_head
