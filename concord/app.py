@@ -6,7 +6,6 @@ This is one of the two places (with the CLI) where ``concord`` may import ``cons
 
 from __future__ import annotations
 
-import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -208,12 +207,3 @@ def create_app(
         ],
     )
     return app
-
-
-def configure_logging(level: str) -> None:
-    """Plain process logging; request lines come from RequestLogMiddleware, never raw paths."""
-    logging.basicConfig(
-        level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", force=True
-    )
-    # Uvicorn's access log prints raw paths, which carry secret tokens.
-    logging.getLogger("uvicorn.access").disabled = True
