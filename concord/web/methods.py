@@ -3,8 +3,9 @@
 Litestar sends HEAD only to handlers that declare it, and answers OPTIONS with a handler of
 its own, on which no access level can be declared. Here OPTIONS is answered for any path that
 exists, to anyone (which methods a path takes is no secret), and HEAD is served by the GET
-handler with the body left out, so that the access guard and everything else treat it exactly
-as the GET it stands for. A 405 names every method the path takes, HEAD and OPTIONS included.
+handler wherever there is one, with the body left out, so that the access guard and
+everything else treat it exactly as the GET it stands for. A 405 names every method the path
+takes, HEAD and OPTIONS included.
 """
 
 from __future__ import annotations
@@ -70,8 +71,9 @@ class HttpMethodsMiddleware(ASGIMiddleware):
         if method == "HEAD":
             send = _without_body(send)
             template = self.template_of(scope)
-            takes = self.methods.get(template or "", frozenset())
-            if "GET" in takes and "HEAD" not in takes:
+            # Even where a HEAD handler exists (static files): Litestar's HEAD responses leave
+            # out the Content-Type that the GET sends.
+            if "GET" in self.methods.get(template or "", frozenset()):
                 scope["method"] = "GET"
         await next_app(scope, receive, self._complete_allow(scope, send))
 
