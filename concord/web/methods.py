@@ -22,15 +22,6 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from litestar.utils import normalize_path
 
 
-def methods_by_template(app: Litestar) -> dict[str, frozenset[str]]:
-    """Each HTTP route's path template (as the router names it) and the methods it answers."""
-    found: dict[str, set[str]] = {}
-    for route in app.routes:
-        if isinstance(route, HTTPRoute):
-            found.setdefault(route.path_format, set()).update(route.methods)
-    return {template: frozenset(methods) for template, methods in found.items()}
-
-
 def allow_header(methods: frozenset[str]) -> str:
     implied = {"OPTIONS"} | ({"HEAD"} if "GET" in methods else set())
     return ", ".join(sorted(methods | implied))
@@ -42,38 +33,46 @@ class HttpMethodsMiddleware(ASGIMiddleware):
     scopes = (ScopeType.HTTP,)
 
     def __init__(self, app: Litestar) -> None:
-        self.router = app.asgi_router
-        self.methods = methods_by_template(app)
+        self.app = app
 
-    def template_of(self, scope: Scope) -> str | None:
-        """The template of the route that ``scope``'s path names, or None if there is none."""
+    def route_of(self, scope: Scope) -> tuple[str, frozenset[str]] | None:
+        """The template and methods of the HTTP route that ``scope``'s path names, if any."""
         path = scope["path"]
         if root_path := scope.get("root_path", ""):
             path = path.split(root_path, maxsplit=1)[-1]
         try:
             # Every HTTP route takes OPTIONS (Litestar adds a handler), so this finds any.
-            *_, template = self.router.handle_routing(path=normalize_path(path), method="OPTIONS")
+            *_, template = self.app.asgi_router.handle_routing(
+                path=normalize_path(path), method="OPTIONS"
+            )
         except HTTPException:
             return None
-        return template if template in self.methods else None
+        # Read from the route table each time, so that routes registered later count too.
+        methods = frozenset(
+            method
+            for route in self.app.routes
+            if isinstance(route, HTTPRoute) and route.path_format == template
+            for method in route.methods
+        )
+        return (template, methods) if methods else None
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         if scope["type"] != ScopeType.HTTP:  # for the type checker: scopes admits only HTTP
             await next_app(scope, receive, send)
             return
         method = scope["method"]
-        if method == "OPTIONS" and (template := self.template_of(scope)) is not None:
-            scope["path_template"] = template
-            allow = allow_header(self.methods[template])
-            answer = ASGIResponse(status_code=HTTP_204_NO_CONTENT, headers={"allow": allow})
+        if method == "OPTIONS" and (route := self.route_of(scope)) is not None:
+            scope["path_template"], methods = route
+            answer = ASGIResponse(
+                status_code=HTTP_204_NO_CONTENT, headers={"allow": allow_header(methods)}
+            )
             await answer(scope, receive, send)
             return
         if method == "HEAD":
             send = _without_body(send)
-            template = self.template_of(scope)
             # Even where a HEAD handler exists (static files): Litestar's HEAD responses leave
             # out the Content-Type that the GET sends.
-            if "GET" in self.methods.get(template or "", frozenset()):
+            if (route := self.route_of(scope)) is not None and "GET" in route[1]:
                 scope["method"] = "GET"
         await next_app(scope, receive, self._complete_allow(scope, send))
 
@@ -82,12 +81,10 @@ class HttpMethodsMiddleware(ASGIMiddleware):
             if (
                 message["type"] == "http.response.start"
                 and message["status"] == HTTP_405_METHOD_NOT_ALLOWED
-                and (template := self.template_of(scope)) is not None
+                and (route := self.route_of(scope)) is not None
             ):
-                scope["path_template"] = template
-                MutableScopeHeaders.from_message(message)["allow"] = allow_header(
-                    self.methods[template]
-                )
+                scope["path_template"], methods = route
+                MutableScopeHeaders.from_message(message)["allow"] = allow_header(methods)
             await send(message)
 
         return send_with_allow
