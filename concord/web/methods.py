@@ -10,6 +10,8 @@ takes, HEAD and OPTIONS included.
 
 from __future__ import annotations
 
+from typing import cast
+
 from litestar import Litestar
 from litestar.datastructures import MutableScopeHeaders
 from litestar.enums import ScopeType
@@ -73,8 +75,19 @@ class HttpMethodsMiddleware(ASGIMiddleware):
             # Even where a HEAD handler exists (static files): Litestar's HEAD responses leave
             # out the Content-Type that the GET sends.
             if (route := self.route_of(scope)) is not None and "GET" in route[1]:
-                scope["method"] = "GET"
+                await self._as_get(scope, receive, send, next_app)
+                return
         await next_app(scope, receive, self._complete_allow(scope, send))
+
+    async def _as_get(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
+        # A copy: the server reads the method in its own scope to know that no body follows.
+        as_get = cast("Scope", {**scope, "method": "GET"})
+        try:
+            await next_app(as_get, receive, send)
+        finally:
+            # What the router found, for the request log outside.
+            if "path_template" in as_get:
+                scope["path_template"] = as_get["path_template"]
 
     def _complete_allow(self, scope: Scope, send: Send) -> Send:
         async def send_with_allow(message: Message) -> None:

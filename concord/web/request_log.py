@@ -23,7 +23,6 @@ class RequestLogMiddleware(ASGIMiddleware):
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         started = time.perf_counter()
-        # Read now: a HEAD is served by the GET handler, which changes the scope's method.
         method = scope["method"] if scope["type"] == ScopeType.HTTP else "-"
         # If nothing was sent when an exception escapes, the server answers 500.
         status = 500
