@@ -6,7 +6,6 @@ This is one of the two places (with the CLI) where ``concord`` may import ``cons
 
 from __future__ import annotations
 
-import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -24,7 +23,6 @@ from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins.htmx import HTMXPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.router import Router
-from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
 from concord.accounts.controllers import AccountController, SignInController
@@ -49,10 +47,13 @@ from concord.settings import Settings
 from concord.web.access import Access, access, enforce_access
 from concord.web.auth import API_PREFIX, ViewerMiddleware
 from concord.web.bounds import enforce_bounds
+from concord.web.edge import in_front_of_routing
 from concord.web.errors import http_error, server_error
 from concord.web.health import health
+from concord.web.methods import HttpMethodsMiddleware
 from concord.web.request_log import RequestLogMiddleware
 from concord.web.security import SameOriginPostMiddleware, SecurityHeadersMiddleware
+from concord.web.static_files import static_files
 from consent.categories.controllers import CategoryMappingController
 from consent.contacts.controllers import ContactsApiController, ContactsController
 from consent.db import Vaults
@@ -101,7 +102,7 @@ def create_app(
             hub.dispose()
 
     public = access(Access.PUBLIC)
-    return Litestar(
+    app = Litestar(
         route_handlers=[
             SignInController,
             AccountController,
@@ -141,10 +142,8 @@ def create_app(
             PartnerEventsController,
             RsvpController,
             health,
-            create_static_files_router("/static", directories=[STATIC], opt=public),
-            create_static_files_router(
-                "/static/vendor/htmx", directories=[HTMX_DIR], opt=public, name="htmx"
-            ),
+            static_files("/static", STATIC, name="static"),
+            static_files("/static/vendor/htmx", HTMX_DIR, name="htmx"),
         ],
         state=State(
             {
@@ -165,8 +164,6 @@ def create_app(
         },
         guards=[enforce_access, enforce_bounds],
         middleware=[
-            RequestLogMiddleware(),
-            SecurityHeadersMiddleware(hsts=settings.public_url.startswith("https://")),
             SameOriginPostMiddleware(
                 exempt_prefixes=[API_PREFIX + "/", "/u/"], trusted_origins=[settings.public_url]
             ),
@@ -201,12 +198,12 @@ def create_app(
         logging_config=None,
         debug=False,
     )
-
-
-def configure_logging(level: str) -> None:
-    """Plain process logging; request lines come from RequestLogMiddleware, never raw paths."""
-    logging.basicConfig(
-        level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", force=True
+    in_front_of_routing(
+        app,
+        [
+            RequestLogMiddleware(),
+            SecurityHeadersMiddleware(hsts=settings.public_url.startswith("https://")),
+            HttpMethodsMiddleware(app),
+        ],
     )
-    # Uvicorn's access log prints raw paths, which carry secret tokens.
-    logging.getLogger("uvicorn.access").disabled = True
+    return app

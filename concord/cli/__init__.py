@@ -20,6 +20,7 @@ from concord.cli.importing import import_contacts
 from concord.cli.platform import data_dir_option, open_platform
 from concord.errors import InvalidInput
 from concord.governance import seals as governance_seals
+from concord.logs import configure_logging
 from concord.partners.services import add_partner, all_partners
 from concord.settings import SettingsError
 
@@ -91,6 +92,7 @@ def worker(data_dir: Path | None) -> None:
     """Run background jobs until stopped (SIGTERM or Ctrl-C stop it cleanly)."""
     with open_platform(data_dir) as platform:
         platform.require_current()
+        configure_logging(platform.settings.log_level)
         scheduler = scheduling.build(
             platform.hub,
             blocking=True,

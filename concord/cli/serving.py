@@ -6,9 +6,10 @@ import click
 import uvicorn
 
 from concord import scheduler as scheduling
-from concord.app import configure_logging, create_app
+from concord.app import create_app
 from concord.cli.background import PACKAGE_JOBS
 from concord.cli.platform import Platform
+from concord.logs import configure_logging
 
 
 def run_server(platform: Platform, *, with_scheduler: bool) -> None:

@@ -1,8 +1,13 @@
-"""Error responses: JSON for the API, a page for people, a sign-in redirect for strangers."""
+"""Error responses: JSON for the API, a page for people, a sign-in redirect for strangers.
+
+A failure on our side says so and gives a reference, never its own message: messages can name
+internals or carry values from the request. The log line carries the same reference.
+"""
 
 from __future__ import annotations
 
 import logging
+import secrets
 from typing import Any
 from urllib.parse import quote
 
@@ -35,11 +40,16 @@ def _is_api(request: Request[Any, Any, Any]) -> bool:
 
 def http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
     status = exc.status_code
+    if status >= HTTP_500_INTERNAL_SERVER_ERROR:
+        return _failure(request, exc, status)
+    # Such as the Allow of a 405, which RFC 9110 requires.
+    headers = dict(exc.headers or {})
     if _is_api(request):
         body: dict[str, Any] = {"status_code": status, "detail": exc.detail}
         if exc.extra:
             body["extra"] = exc.extra
-        headers = {"www-authenticate": "Bearer"} if status == 401 else None
+        if status == 401:
+            headers["www-authenticate"] = "Bearer"
         return Response(body, status_code=status, media_type=MediaType.JSON, headers=headers)
     if isinstance(exc, NotAuthorizedException):
         target = "/login?next_path=" + quote(request.url.path, safe="/")
@@ -57,21 +67,32 @@ def http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[
         template_name="concord/errors/page.html",
         context={"status": status, "title": TITLES.get(status, "Error"), "detail": detail},
         status_code=status,
+        headers=headers,
     )
 
 
 def server_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    return _failure(request, exc, HTTP_500_INTERNAL_SERVER_ERROR)
+
+
+def _failure(request: Request[Any, Any, Any], exc: Exception, status: int) -> Response[Any]:
+    reference = secrets.token_hex(4)
     # The exception type only: messages can carry values from the request.
-    log.error("unhandled %s on %s %s", type(exc).__name__, request.method, _template(request))
+    log.error(
+        "unhandled %s on %s %s, reference %s",
+        type(exc).__name__,
+        request.method,
+        _template(request),
+        reference,
+    )
+    title = TITLES[HTTP_500_INTERNAL_SERVER_ERROR]
     if _is_api(request):
-        return Response(
-            {"status_code": 500, "detail": "Internal Server Error"},
-            status_code=HTTP_500_INTERNAL_SERVER_ERROR,
-        )
+        body = {"status_code": status, "detail": title, "reference": reference}
+        return Response(body, status_code=status, media_type=MediaType.JSON)
     return Template(
         template_name="concord/errors/page.html",
-        context={"status": 500, "title": TITLES[500], "detail": ""},
-        status_code=500,
+        context={"status": status, "title": title, "detail": "", "reference": reference},
+        status_code=status,
     )
 
 

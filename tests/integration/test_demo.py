@@ -83,3 +83,23 @@ def test_demo_log_carries_no_personal_data(demo_server: DemoServer) -> None:
             for value in (row["email"].strip(), row["phone"].strip(), row["family_name"].strip()):
                 if len(value) > 5:
                     assert value not in log
+
+
+@pytest.mark.parametrize("path", ["/login", "/static/concord.css", "/", "/no/such/page"])
+def test_the_real_server_answers_head_as_get_without_a_body(
+    demo_server: DemoServer, path: str
+) -> None:
+    """Uvicorn itself refuses a body after a HEAD, so this is tried on a real server."""
+    with httpx.Client(base_url=demo_server.url, follow_redirects=False) as client:
+        got = client.get(path)
+        head = client.head(path)
+    assert head.status_code == got.status_code
+    assert head.content == b""
+    assert head.headers.get("content-type") == got.headers.get("content-type")
+    assert "Exception in ASGI application" not in demo_server.log.read_text()
+
+
+def test_the_real_server_answers_options(demo_server: DemoServer) -> None:
+    response = httpx.options(f"{demo_server.url}/api/v1/me")
+    assert response.status_code == 204
+    assert response.headers["allow"] == "GET, HEAD, OPTIONS"

@@ -12,7 +12,9 @@ from collections.abc import Callable, Iterator
 import pytest
 from litestar import Litestar
 from litestar.handlers.http_handlers import HTTPRouteHandler
+from litestar.routes import HTTPRoute
 from litestar.testing import TestClient
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from concord.accounts import api_tokens
 from concord.accounts.models import ApiToken, User
@@ -25,6 +27,8 @@ PARAM = re.compile(r"\{(\w+):(\w+)\}")
 
 
 def routes(app: Litestar) -> Iterator[tuple[str, str, HTTPRouteHandler]]:
+    """Each route's path, method and handler, leaving out the OPTIONS and HEAD that the app
+    answers for every route in front of the router (see the tests at the end)."""
     for route in app.routes:
         for handler in getattr(route, "route_handlers", []):
             if not isinstance(handler, HTTPRouteHandler):
@@ -48,6 +52,12 @@ def concrete(path: str) -> str:
         return "some-opaque-token"
 
     return PARAM.sub(fill, path)
+
+
+def headers_for(url: str, role: str, bearer: dict[str, str]) -> dict[str, str]:
+    if url.startswith("/api/v1") and role != "anonymous":
+        return {"authorization": f"Bearer {bearer[role]}"}
+    return {}
 
 
 def expected_allowed(level: Access, role: str, demo: bool) -> bool:
@@ -96,9 +106,7 @@ def test_every_role_gets_the_answer_its_access_level_gives(
         url = concrete(path)
         for role in ROLES:
             client = clients[role]
-            headers: dict[str, str] = {}
-            if url.startswith("/api/v1") and role != "anonymous":
-                headers["authorization"] = f"Bearer {bearer[role]}"
+            headers = headers_for(url, role, bearer)
             data = {"_csrf_token": csrf_token(client)} if method != "GET" else None
             response = client.request(
                 method, url, data=data, headers=headers, follow_redirects=False
@@ -139,3 +147,90 @@ def test_revoked_api_token_stops_working(
         token = session.query(ApiToken).filter_by(user_id=world.users["comms_a"]).one()
         assert api_tokens.revoke(session, session.get_one(User, world.users["comms_a"]), token.id)
     assert client.get("/api/v1/me", headers=headers).status_code == 401
+
+
+def path_methods(app: Litestar) -> dict[str, set[str]]:
+    """Each path in the route table and the methods its handlers declare."""
+    found: dict[str, set[str]] = {}
+    for route in app.routes:
+        if isinstance(route, HTTPRoute):
+            for handler in route.route_handlers:
+                found.setdefault(route.path, set()).update(handler.http_methods)
+    return found
+
+
+def test_options_answers_every_path_with_its_methods(anonymous: TestClient[Litestar]) -> None:
+    """OPTIONS discloses nothing, so anyone gets it, on any path that exists (RFC 9110 9.3.7)."""
+    assert isinstance(anonymous.app, Litestar)
+    for path, methods in path_methods(anonymous.app).items():
+        response = anonymous.options(concrete(path))
+        where = f"OPTIONS {path}"
+        assert response.status_code == 204, where
+        allowed = {method.strip() for method in response.headers["allow"].split(",")}
+        assert methods | {"OPTIONS"} <= allowed, where
+        assert ("HEAD" in allowed) == ("GET" in methods or "HEAD" in methods), where
+        assert response.content == b"", where
+
+
+def test_options_on_an_unknown_path_is_a_404(anonymous: TestClient[Litestar]) -> None:
+    assert anonymous.options("/no/such/page").status_code == 404
+
+
+def test_a_method_a_path_does_not_take_is_a_405_naming_the_ones_it_does(
+    anonymous: TestClient[Litestar],
+) -> None:
+    for path, body in (("/health", "page"), ("/api/v1/me", "api")):
+        response = anonymous.delete(path)
+        assert response.status_code == 405, body
+        assert response.headers["allow"] == "GET, HEAD, OPTIONS", body
+
+
+class SentBodies:
+    """What the app really sends as body, below the test client (which drops a HEAD's body)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.last = b""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        self.last = b""
+
+        async def record(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                self.last += message.get("body", b"")
+            await send(message)
+
+        await self.app(scope, receive, record)
+
+
+@pytest.fixture
+def sent(app: Litestar) -> SentBodies:
+    recorder = SentBodies(app.asgi_handler)
+    app.asgi_handler = recorder
+    return recorder
+
+
+def test_head_answers_as_get_does_for_every_role(
+    app: Litestar,
+    clients: dict[str, TestClient[Litestar]],
+    bearer: dict[str, str],
+    sent: SentBodies,
+) -> None:
+    """Same status and headers as the GET, so the same access rules; and no body at all."""
+    checked = 0
+    for path, method, _ in routes(app):
+        if method != "GET":
+            continue
+        url = concrete(path)
+        for role in ROLES:
+            client = clients[role]
+            headers = headers_for(url, role, bearer)
+            got = client.get(url, headers=headers, follow_redirects=False)
+            head = client.head(url, headers=headers, follow_redirects=False)
+            where = f"HEAD {url} as {role}"
+            assert head.status_code == got.status_code, where
+            assert sent.last == b"", where
+            for name in ("content-type", "location", "www-authenticate", "allow"):
+                assert head.headers.get(name) == got.headers.get(name), f"{where}: {name}"
+            checked += 1
+    assert checked > 50

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import logging
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
 
+from concord.logs import configure_logging
+from concord.settings import Settings
 from tests.conftest import EMAILS, PASSWORD, csrf_token
 
 
@@ -35,6 +40,85 @@ def test_a_form_post_without_the_csrf_token_is_refused(anonymous: TestClient[Lit
     anonymous.get("/login")
     response = anonymous.post("/login", data={"email": EMAILS["comms_a"], "password": PASSWORD})
     assert response.status_code == 403
+
+
+def request_lines(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [r.getMessage() for r in caplog.records if r.name == "concord.requests"]
+
+
+def test_a_csrf_refusal_is_logged_as_the_403_it_is(
+    anonymous: TestClient[Litestar], caplog: pytest.LogCaptureFixture
+) -> None:
+    """Litestar's CSRF middleware raises; the app-wide handler's 403 is what the client got."""
+    anonymous.get("/login")
+    caplog.set_level(logging.INFO, logger="concord.requests")
+    response = anonymous.post("/login", data={"email": EMAILS["comms_a"], "password": PASSWORD})
+    assert response.status_code == 403
+    assert response.headers["x-frame-options"] == "DENY"
+    assert request_lines(caplog)[-1].startswith("POST /login 403 ")
+
+
+def test_an_unknown_path_is_logged_and_carries_the_security_headers(
+    anonymous: TestClient[Litestar], caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="concord.requests")
+    response = anonymous.get("/no/such/page")
+    assert response.status_code == 404
+    assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
+    assert request_lines(caplog)[-1].startswith("GET (unrouted) 404 ")
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/static/%00",
+        "/static/concord.css%00",
+        "/static/vendor/htmx/%00",
+        "/static/" + "a" * 300,  # longer than a file name can be
+        "/static/concord.css/more",  # a file where a folder would be
+    ],
+)
+def test_a_static_path_that_names_no_file_is_a_404(
+    anonymous: TestClient[Litestar], path: str
+) -> None:
+    assert anonymous.get(path).status_code == 404
+    assert anonymous.head(path).status_code == 404
+
+
+def test_a_static_file_answers_head_with_the_get_headers(anonymous: TestClient[Litestar]) -> None:
+    got = anonymous.get("/static/concord.css")
+    head = anonymous.head("/static/concord.css")
+    assert head.status_code == got.status_code == 200
+    assert head.headers["content-type"] == got.headers["content-type"]
+    assert head.headers["content-length"] == got.headers["content-length"]
+
+
+@pytest.fixture
+def process_logging() -> Iterator[None]:
+    """Puts back what configure_logging changes, so that other tests keep pytest's setup."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    scheduler = logging.getLogger("apscheduler")
+    scheduler_level = scheduler.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
+    scheduler.setLevel(scheduler_level)
+
+
+def test_apscheduler_per_run_lines_are_off_by_default(
+    process_logging: None, tmp_path: Path
+) -> None:
+    configure_logging(Settings(data_dir=tmp_path).log_level)
+    executor = logging.getLogger("apscheduler.executors.default")
+    assert not executor.isEnabledFor(logging.INFO)
+    assert executor.isEnabledFor(logging.WARNING)
+    assert logging.getLogger("concord.requests").isEnabledFor(logging.INFO)
+
+
+def test_apscheduler_per_run_lines_show_at_debug(process_logging: None) -> None:
+    configure_logging("DEBUG")
+    assert logging.getLogger("apscheduler.executors.default").isEnabledFor(logging.INFO)
 
 
 def test_htmx_requests_carry_the_token_in_a_header(anonymous: TestClient[Litestar]) -> None:
