@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import logging
 import re
+import secrets
+import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -32,6 +34,7 @@ HUGE_NUMBERS = ("99999999999999999999", "-1", "0")
 BAD_DATES = ("0001-01-01", "9999-12-31", "0000-00-00", "2026-02-30")
 NUL = "\x00"
 LONG = "x" * 300_000
+LONG_IN_URL = "x" * 8_000
 HOSTILE_VALUES: tuple[str, ...] = ("", *HUGE_NUMBERS, NUL, *BAD_DATES, LONG)
 # Fields no form asks for, some named like the ids and partners that handlers look up.
 UNKNOWN_FIELDS = {
@@ -41,9 +44,14 @@ UNKNOWN_FIELDS = {
     "partner_id": "-1",
     "contact_id": "9223372036854775808",
 }
+UPLOAD = ("crawler.csv", b"email,given_name\ncrawler@example.org,Crawler\n", "text/csv")
+# A file whose name climbs out of any folder and whose bytes are no text in any encoding.
+HOSTILE_UPLOAD = ("../../etc/passwd\x00.csv", b"\x00\xff\xfe" * 2_000, "text/csv")
+HOSTILE_UPLOAD_MARK = "\x00hostile-upload"
 # Path values: ids beyond and below any row, and strings no slug or token can be.
 HOSTILE_INTS = ("0", "-1", "99999999999999999999", "9223372036854775808")
-HOSTILE_STRS = ("%00", "s" * 600, "..%2F..%2Fetc%2Fpasswd", "../etc/passwd")
+HOSTILE_STRS = ("%00", "s" * 600, "..%2F..%2Fetc%2Fpasswd")
+HOSTILE_FILE_PATHS = (*HOSTILE_STRS, "../../etc/passwd")
 # Links that end the session; following them would end the crawl of that role.
 SIGN_OUT = ("/logout", "/my-data/sign-out")
 MAX_URLS_PER_ROUTE = 6
@@ -60,6 +68,8 @@ class Hit:
     status: int
     url: str
     exception: str = ""
+    phase: str = ""
+    ms: float = 0.0
 
     @property
     def failed(self) -> bool:
@@ -179,9 +189,27 @@ def plausible(form_field: FormField) -> str:
         "datetime-local": f"{soon.isoformat()}T10:00",
         "url": "https://example.org/",
         "tel": "+49 30 1234567",
-        "password": "crawler password 1234",
+        # A fresh one each time: a staff form that creates an account with it must not give
+        # the anonymous crawl a way to sign in.
+        "password": secrets.token_urlsafe(16),
         "file": "",
     }.get(form_field.kind, "Crawler text")
+
+
+DATE_NAME = re.compile(r"date|day|_on$|_at$|deadline|start|end|until|since|month|time")
+
+
+def hostile_for(form_field: FormField) -> tuple[str, ...]:
+    """The hostile values worth putting in this one field (every form also gets every value
+    in every field at once): what it could be parsed as decides, numbers for a text too."""
+    values: tuple[str, ...] = ("", NUL, LONG, HUGE_NUMBERS[0])
+    if form_field.kind in {"number", "select", "hidden", "radio", "checkbox", "button", "range"}:
+        values += HUGE_NUMBERS[1:]
+    if form_field.kind in {"date", "datetime-local", "time", "month"} or DATE_NAME.search(
+        form_field.name
+    ):
+        values += BAD_DATES
+    return values
 
 
 # The route table
@@ -222,9 +250,7 @@ class RouteTable:
                 last = match.end()
             patterns[path] = re.compile(regex + re.escape(path[last:]))
         # The route with the most literal text wins: /contacts/new before /contacts/{id:int}.
-        self._patterns = sorted(
-            patterns.items(), key=lambda item: -len(PARAM.sub("", item[0]))
-        )
+        self._patterns = sorted(patterns.items(), key=lambda item: -len(PARAM.sub("", item[0])))
         self._by_key = {(r.method, r.template): r for r in self.routes}
 
     def template_of(self, path: str) -> str:
@@ -287,6 +313,9 @@ class Crawler:
         self.page_budget = page_budget
         self.hits: list[Hit] = []
         self.pages_ok: dict[str, set[tuple[str, bool]]] = {}
+        # Forms already tried field by field, by method, route and field names.
+        self.deep_done: set[tuple[str, str, tuple[str, ...]]] = set()
+        self.phase = "page"
         self.log = UnhandledLog()
         logging.getLogger("concord.web").addHandler(self.log)
 
@@ -295,9 +324,7 @@ class Crawler:
 
     # One request
 
-    def send(
-        self, role: Role, method: str, url: str, *, htmx: bool = False, **kwargs: Any
-    ) -> Any:
+    def send(self, role: Role, method: str, url: str, *, htmx: bool = False, **kwargs: Any) -> Any:
         headers: dict[str, str] = dict(kwargs.pop("headers", {}))
         path = urlsplit(url).path
         if htmx:
@@ -305,13 +332,23 @@ class Crawler:
         if role.bearer and path.startswith("/api/v1"):
             headers["authorization"] = f"Bearer {role.bearer}"
         template = self.table.template_of(path)
+        started = time.perf_counter()
         try:
             response = role.client.request(
                 method, url, headers=headers, follow_redirects=False, **kwargs
             )
         except Exception as exc:  # a failure the app did not turn into a response
             self.hits.append(
-                Hit(role.key, method, template, 599, url[:MAX_URL_LOGGED], type(exc).__name__)
+                Hit(
+                    role.key,
+                    method,
+                    template,
+                    599,
+                    url[:MAX_URL_LOGGED],
+                    type(exc).__name__,
+                    self.phase,
+                    (time.perf_counter() - started) * 1000,
+                )
             )
             return None
         self.hits.append(
@@ -322,6 +359,8 @@ class Crawler:
                 response.status_code,
                 url[:MAX_URL_LOGGED],
                 self.log.take(),
+                self.phase,
+                (time.perf_counter() - started) * 1000,
             )
         )
         return response
@@ -331,11 +370,14 @@ class Crawler:
     def crawl(self, role: Role) -> list[Form]:
         """Open every page reachable from the dashboard (and the role's own start pages),
         submitting each form found, and return the forms."""
-        frontier: deque[tuple[str, bool]] = deque([("/", False)] + [(s, False) for s in role.starts])
+        frontier: deque[tuple[str, bool]] = deque(
+            [("/", False)] + [(s, False) for s in role.starts]
+        )
         seen: set[tuple[str, bool]] = set(frontier)
         per_route: Counter[str] = Counter()
         forms: dict[tuple[str, str, tuple[str, ...]], tuple[str, Form]] = {}
-        pending: deque[tuple[str, Form]] = deque()
+        pending: deque[tuple[str, Form, bool]] = deque()
+        queries: dict[tuple[str, str], str] = {}
         opened = 0
         ok = self.pages_ok.setdefault(role.key, set())
 
@@ -349,11 +391,14 @@ class Crawler:
             if per_route[template] >= MAX_URLS_PER_ROUTE:
                 return
             per_route[template] += 1
+            for name, _ in parse_qsl(urlsplit(url).query, keep_blank_values=True):
+                queries.setdefault((template, name), url)
             seen.add((url, htmx))
             frontier.append((url, htmx))
 
         while frontier or pending:
             while frontier and opened < self.page_budget:
+                self.phase = "page"
                 url, htmx = frontier.popleft()
                 opened += 1
                 response = self.send(role, "GET", url, htmx=htmx)
@@ -380,28 +425,50 @@ class Crawler:
                     key = form.signature(self.table.template_of(urlsplit(action).path))
                     if key not in forms:
                         forms[key] = (action, form)
-                        pending.append((action, form))
+                        pending.append((action, form, key not in self.deep_done))
+                        self.deep_done.add(key)
             frontier.clear()
             if pending:
-                action, form = pending.popleft()
-                for location in self.submit_hostile(role, action, form):
+                action, form, deep = pending.popleft()
+                for location in self.submit_hostile(role, action, form, field_by_field=deep):
                     enqueue(location)
+        self.phase = "query"
+        for (_, name), url in sorted(queries.items()):
+            self.hostile_query(role, url, name)
         return [form for _, form in forms.values()]
+
+    def hostile_query(self, role: Role, url: str, name: str) -> None:
+        """The link ``url`` again, with each hostile value in its query parameter ``name``."""
+        parts = urlsplit(url)
+        kept = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != name]
+        for value in HOSTILE_VALUES:
+            value = LONG_IN_URL if value == LONG else value
+            self.send(role, "GET", f"{parts.path}?{urlencode([*kept, (name, value)])}")
 
     # Forms
 
-    def submit_hostile(self, role: Role, action: str, form: Form) -> Iterator[str]:
-        """Submit ``form`` with hostile values; yields where its answers redirected to."""
+    def submit_hostile(
+        self, role: Role, action: str, form: Form, *, field_by_field: bool
+    ) -> Iterator[str]:
+        """Submit ``form`` with hostile values; yields where its answers redirected to.
+
+        Every value goes into every field at once; ``field_by_field`` (the first role to
+        find a form) also tries each field alone, the others as a person would fill them.
+        """
+        self.phase = "form"
         baseline = {f.name: plausible(f) for f in form.fields if f.kind != "file"}
         files = [f.name for f in form.fields if f.kind == "file"]
         editable = [f.name for f in form.fields if f.kind != "file" and f.name != CSRF_FIELD]
         attempts: list[dict[str, str]] = [baseline]
         for value in HOSTILE_VALUES:
             attempts.append({**baseline, **dict.fromkeys(editable, value)})
-        for name in editable:
-            for value in HOSTILE_VALUES:
-                attempts.append({**baseline, name: value})
+        for form_field in form.fields if field_by_field else []:
+            if form_field.name in editable:
+                for value in hostile_for(form_field):
+                    attempts.append({**baseline, form_field.name: value})
         attempts.append({**baseline, **UNKNOWN_FIELDS})
+        if files:
+            attempts.append({**baseline, HOSTILE_UPLOAD_MARK: "1"})
         without_csrf = {k: v for k, v in baseline.items() if k != CSRF_FIELD}
         attempts.append(without_csrf)
         attempts.append({**without_csrf, CSRF_FIELD: "not-the-token"})
@@ -416,14 +483,15 @@ class Crawler:
         self, role: Role, action: str, form: Form, values: dict[str, str], files: list[str]
     ) -> Any:
         if form.method == "get":
+            # A URL has a length limit of its own (the client refuses past 64 KiB).
+            values = {k: LONG_IN_URL if v == LONG else v for k, v in values.items()}
             path = urlsplit(action).path
             query = urlencode([*parse_qsl(urlsplit(action).query), *values.items()])
             return self.send(role, "GET", f"{path}?{query}")
         if form.multipart or files:
-            uploads = {
-                name: ("crawler.csv", b"email,given_name\ncrawler@example.org,Crawler\n", "text/csv")
-                for name in files
-            }
+            upload = HOSTILE_UPLOAD if values.get(HOSTILE_UPLOAD_MARK) else UPLOAD
+            values = {k: v for k, v in values.items() if k != HOSTILE_UPLOAD_MARK}
+            uploads = dict.fromkeys(files, upload)
             return self.send(role, "POST", action, data=values, files=uploads or None)
         return self.send(role, "POST", action, data=values)
 
@@ -435,9 +503,11 @@ class Crawler:
         token = role.client.cookies.get("concord_csrf") or ""
         foreign: list[Hit] = []
         for route in self.table.routes:
+            self.phase = "route"
             for url in self._hostile_urls(route, role.partner):
                 self._request_route(role, route, url, token)
             if other_partner and any(name == "partner" for name, _ in route.params):
+                self.phase = "foreign"
                 url = self._fill(route.template, role.partner, {"partner": other_partner})
                 self._request_route(role, route, url, token)
                 foreign.append(self.hits[-1])
@@ -449,7 +519,7 @@ class Crawler:
 
     def _hostile_urls(self, route: Route, partner: str) -> Iterator[str]:
         for name, kind in route.params:
-            values = HOSTILE_INTS if kind == "int" else HOSTILE_STRS
+            values = {"int": HOSTILE_INTS, "path": HOSTILE_FILE_PATHS}.get(kind, HOSTILE_STRS)
             for value in values:
                 yield self._fill(route.template, partner, {name: value})
 
@@ -465,8 +535,9 @@ class Crawler:
 
         return PARAM.sub(one, template)
 
-    def replay(self, role: Role, urls: Iterable[tuple[str, bool]]) -> list[Hit]:
+    def replay(self, role: Role, urls: Iterable[tuple[str, bool]], phase: str) -> list[Hit]:
         """GET each of ``urls`` again as ``role``; returns the answers."""
+        self.phase = phase
         answers = []
         for url, htmx in sorted(urls):
             self.send(role, "GET", url, htmx=htmx)
@@ -475,6 +546,7 @@ class Crawler:
 
     def probe_static(self, role: Role) -> None:
         """One look at the static files, which the crawl otherwise leaves alone."""
+        self.phase = "page"
         self.send(role, "GET", "/static/concord.css")
 
     # Reporting
