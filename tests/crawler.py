@@ -22,6 +22,7 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
 
 from litestar import Litestar
 from litestar.handlers.http_handlers import HTTPRouteHandler
+from litestar.params import QueryParameter
 from litestar.testing import TestClient
 
 from concord.web.access import Access, level_of
@@ -54,6 +55,10 @@ HOSTILE_STRS = ("%00", "s" * 600, "..%2F..%2Fetc%2Fpasswd")
 HOSTILE_FILE_PATHS = (*HOSTILE_STRS, "../../etc/passwd")
 # Links that end the session; following them would end the crawl of that role.
 SIGN_OUT = ("/logout", "/my-data/sign-out")
+# Handler arguments that Litestar fills from the request itself, never from the query.
+RESERVED_KWARGS = frozenset(
+    {"request", "scope", "state", "headers", "cookies", "query", "socket", "data", "body"}
+)
 MAX_URLS_PER_ROUTE = 6
 MAX_URL_LOGGED = 200
 
@@ -228,6 +233,19 @@ class Route:
     @property
     def params(self) -> list[tuple[str, str]]:
         return PARAM.findall(self.template)
+
+    @property
+    def query_params(self) -> list[str]:
+        """The query parameters the handler itself takes (dependencies read others)."""
+        in_path = {name for name, _ in self.params}
+        names = []
+        for name, definition in self.handler.parsed_fn_signature.parameters.items():
+            kwarg = definition.kwarg_definition
+            if isinstance(kwarg, QueryParameter) or (
+                kwarg is None and name not in RESERVED_KWARGS | in_path
+            ):
+                names.append(kwarg.query or name if isinstance(kwarg, QueryParameter) else name)
+        return names
 
 
 class RouteTable:
@@ -506,6 +524,12 @@ class Crawler:
             self.phase = "route"
             for url in self._hostile_urls(route, role.partner):
                 self._request_route(role, route, url, token)
+            if route.method == "GET" and route.query_params:
+                url = self._fill(route.template, role.partner, {})
+                opened = self.send(role, "GET", url)
+                if opened is not None and opened.status_code < 400:
+                    for name in route.query_params:
+                        self.hostile_query(role, url, name)
             if other_partner and any(name == "partner" for name, _ in route.params):
                 self.phase = "foreign"
                 url = self._fill(route.template, role.partner, {"partner": other_partner})
