@@ -46,6 +46,11 @@ UNKNOWN_FIELDS = {
     "contact_id": "9223372036854775808",
 }
 UPLOAD = ("crawler.csv", b"email,given_name\ncrawler@example.org,Crawler\n", "text/csv")
+PDF_UPLOAD = (
+    "crawler.pdf",
+    b"%PDF-1.7\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n",
+    "application/pdf",
+)
 # A file whose name climbs out of any folder and whose bytes are no text in any encoding.
 HOSTILE_UPLOAD = ("../../etc/passwd\x00.csv", b"\x00\xff\xfe" * 2_000, "text/csv")
 HOSTILE_UPLOAD_MARK = "\x00hostile-upload"
@@ -90,6 +95,7 @@ class FormField:
     kind: str  # an input's type, or "select", "textarea", "button"
     value: str
     options: list[str] = field(default_factory=list)
+    accept: str = ""
 
 
 @dataclass
@@ -143,7 +149,9 @@ class PageParser(HTMLParser):
                 return
             if kind in {"submit", "image", "reset"}:
                 return
-            self._form.fields.append(FormField(name, kind, a.get("value", "")))
+            self._form.fields.append(
+                FormField(name, kind, a.get("value", ""), [], a.get("accept", ""))
+            )
         elif tag == "button" and name:
             if (existing := self._field(name)) is not None:
                 existing.options.append(a.get("value", ""))
@@ -475,7 +483,7 @@ class Crawler:
         """
         self.phase = "form"
         baseline = {f.name: plausible(f) for f in form.fields if f.kind != "file"}
-        files = [f.name for f in form.fields if f.kind == "file"]
+        files = [f for f in form.fields if f.kind == "file"]
         editable = [f.name for f in form.fields if f.kind != "file" and f.name != CSRF_FIELD]
         attempts: list[dict[str, str]] = [baseline]
         for value in HOSTILE_VALUES:
@@ -498,7 +506,7 @@ class Crawler:
                     yield location
 
     def _submit(
-        self, role: Role, action: str, form: Form, values: dict[str, str], files: list[str]
+        self, role: Role, action: str, form: Form, values: dict[str, str], files: list[FormField]
     ) -> Any:
         if form.method == "get":
             # A URL has a length limit of its own (the client refuses past 64 KiB).
@@ -507,9 +515,12 @@ class Crawler:
             query = urlencode([*parse_qsl(urlsplit(action).query), *values.items()])
             return self.send(role, "GET", f"{path}?{query}")
         if form.multipart or files:
-            upload = HOSTILE_UPLOAD if values.get(HOSTILE_UPLOAD_MARK) else UPLOAD
+            hostile = bool(values.get(HOSTILE_UPLOAD_MARK))
             values = {k: v for k, v in values.items() if k != HOSTILE_UPLOAD_MARK}
-            uploads = dict.fromkeys(files, upload)
+            uploads = {
+                f.name: HOSTILE_UPLOAD if hostile else PDF_UPLOAD if ".pdf" in f.accept else UPLOAD
+                for f in files
+            }
             return self.send(role, "POST", action, data=values, files=uploads or None)
         return self.send(role, "POST", action, data=values)
 
@@ -522,6 +533,9 @@ class Crawler:
         foreign: list[Hit] = []
         for route in self.table.routes:
             self.phase = "route"
+            if not route.template.startswith(SIGN_OUT):
+                plain = self._fill(route.template, role.partner, {})
+                self._request_route(role, route, plain, token)
             for url in self._hostile_urls(route, role.partner):
                 self._request_route(role, route, url, token)
             if route.method == "GET" and route.query_params:
