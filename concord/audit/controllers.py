@@ -14,6 +14,7 @@ from concord.audit import chain
 from concord.audit.models import AuditEntry
 from concord.governance import seals as governance_seals
 from concord.hub import Hub
+from concord.inputs import row_id
 from concord.web.access import Access, access
 from concord.web.pages import page
 
@@ -32,8 +33,11 @@ class AuditController(Controller):
     ) -> Template:
         with hub.transaction() as session:
             query = select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(PAGE_SIZE)
-            if before is not None:
-                query = query.where(AuditEntry.seq < before)
+            # A cursor no entry can have (0, negative, past 64 bits) starts at the newest, as
+            # no cursor does; the database driver would raise on it.
+            cursor = None if before is None else row_id(before)
+            if cursor is not None:
+                query = query.where(AuditEntry.seq < cursor)
             entries = session.scalars(query).all()
             report = chain.verify(session)
             sealed = governance_seals.verify(session) if report.ok else []

@@ -198,10 +198,13 @@ Position = tuple[str, int]
 
 
 def _position(session: Session, contact_id: int | None) -> Position | None:
-    if contact_id is None:
+    # A cursor no row can have (0, negative, past 64 bits) names no contact, like a deleted one;
+    # the database driver would raise on it instead of finding nothing.
+    checked = None if contact_id is None else row_id(contact_id)
+    if checked is None:
         return None
-    key = session.scalar(select(Contact.sort_key).where(Contact.id == contact_id))
-    return (key, contact_id) if key is not None else None
+    key = session.scalar(select(Contact.sort_key).where(Contact.id == checked))
+    return (key, checked) if key is not None else None
 
 
 def _any(session: Session, where: Sequence[ColumnElement[bool]]) -> bool:
