@@ -36,8 +36,16 @@ def platform_sections() -> Sequence[SectionProvider]:
         overdue_actions,
         recent_decisions,
     )
+    from concord.problems.dashboard import noted_problems
 
-    return (awaiting_signature, next_meeting, overdue_actions, open_review_rounds, recent_decisions)
+    return (
+        noted_problems,
+        awaiting_signature,
+        next_meeting,
+        overdue_actions,
+        open_review_rounds,
+        recent_decisions,
+    )
 
 
 def sections_for(

@@ -29,6 +29,7 @@ from concord.hub import Hub
 from concord.inputs import row_id
 from concord.partners.models import Partner
 from concord.partnership import settings as partnership
+from concord.problems import services as problems
 from concord.web.access import Access, access
 from concord.web.pages import FormBody, page, see_other, viewer_of
 from consent.public import AudienceSegment, Vaults, audience_choices, audience_size
@@ -278,6 +279,7 @@ class CalendarItemsController(Controller):
             item = own_item(session, partner, item_id)
             rules = partnership.current(session)
             sending_context = _sending_context(session, item) if item is not None else {}
+            noted = list(problems.of_row(session, "outreach item", item_id))
         flags_allowed = rules.disclosure is partnership.Disclosure.CONTACT_FLAGS
         count = row_id(request.query_params.get("left_out", ""))
         left_out = publish(count, rules).label(rules.suppression_threshold) if count else None
@@ -295,6 +297,7 @@ class CalendarItemsController(Controller):
             "flags_allowed": flags_allowed,
             "left_out": left_out,
             "stored_problem": problem,
+            "noted_problems": noted,
             "size": size if size is not None else _size(vaults, hub, partner, _form_of(item)),
             **sending_context,
             **_choices(hub, vaults, partner),
