@@ -3,8 +3,6 @@ which opens and says what is wrong instead of failing; then the Send now confirm
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import pytest
 from playwright.sync_api import Page
 
@@ -12,19 +10,14 @@ from concord import jobs
 from concord.cli.stored_dates import check_dates
 from tests.browser.test_journeys import SCREENSHOTS, browser, page, sign_in
 from tests.browser.test_selfservice_journey import Served, served
-from tests.conftest import PARTNER_A, PASSWORD, World
+from tests.browser.test_sending_journey import _Login
+from tests.conftest import PARTNER_A, World
 from tests.integration.test_calendar import add_contacts
 from tests.integration.test_calendar_sending import scheduled_item, time_passes
 from tests.integration.test_data_problems import an_item_in_year_one
 
 pytestmark = pytest.mark.browser
 __all__ = ["browser", "page", "served"]  # fixtures, imported for pytest
-
-
-@dataclass
-class _Login:
-    url: str
-    password: str = PASSWORD
 
 
 def shoot(page: Page, name: str) -> None:
