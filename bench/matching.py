@@ -38,6 +38,7 @@ from typing import Any
 
 from sqlalchemy import insert, select
 
+from concord.app import vault_directory
 from concord.categories.models import SharedCategory
 from concord.db import utcnow
 from concord.demo.contacts import (
@@ -290,7 +291,7 @@ def run_the_round(hub: Hub, vaults: Vaults) -> tuple[str, Overlap, dict[str, flo
         stage, started = text, now
 
     round_id = open_round(hub, scope="all", actor="bench")
-    overlap = run_round(hub, vaults, round_id, progress=progress)
+    overlap = run_round(hub, vault_directory(hub, vaults), round_id, progress=progress)
     if overlap is None:
         raise RuntimeError("another worker claimed the round")
     return round_id, overlap, stages

@@ -30,7 +30,9 @@ from concord.api.controllers import HubApiController
 from concord.audit.controllers import AuditController
 from concord.categories.controllers import SharedCategoriesController
 from concord.dashboard.controllers import DashboardController
+from concord.dashboard.requests import open_requests_section
 from concord.dashboard.sections import platform_sections
+from concord.finder.controllers import FindMyDataController
 from concord.governance.actions.controllers import ActionItemsController
 from concord.governance.decisions.controllers import DecisionsController
 from concord.governance.glossary.controllers import GlossaryController
@@ -44,6 +46,7 @@ from concord.mail.controllers import DemoMailboxController
 from concord.partners.controllers import PartnerController
 from concord.paths import STATIC, TEMPLATES
 from concord.settings import Settings
+from concord.vaults.recording import RecordedDirectory
 from concord.web.access import Access, access, enforce_access
 from concord.web.auth import API_PREFIX, ViewerMiddleware
 from concord.web.bounds import enforce_bounds
@@ -57,17 +60,18 @@ from concord.web.static_files import static_files
 from consent.categories.controllers import CategoryMappingController
 from consent.contacts.controllers import ContactsApiController, ContactsController
 from consent.db import Vaults
-from consent.finder.controllers import FindMyDataController
 from consent.importing.controllers import import_controllers
+from consent.in_process import InProcessDirectory
+from consent.invitations.controllers import AttendanceController
 from consent.outbox.controllers import StakeholderMailboxController
 from consent.overview.controllers import VaultOverviewController
 from consent.preferences.controllers import PreferenceCentreController, UnsubscribeController
 from consent.preferences.rights import StakeholderRightsController
 from consent.processing_records.controllers import ProcessingRecordsController
+from consent.public import VaultDirectory
 from consent.purposes.controllers import PurposesController
 from consent.retention.controllers import RetentionController
 from consent.rights.controllers import ContactRightsController, RightsRequestsController
-from consent.rights.dashboard import open_requests_section
 from outreach.calendar.controllers import CalendarController, CalendarItemsController, feed
 from outreach.events.controllers import EventsController, PartnerEventsController, RsvpController
 from outreach.matching.controllers import MatchingController
@@ -86,12 +90,23 @@ def _template_engine(engine: JinjaTemplateEngine) -> None:
     env.policies["json.dumps_kwargs"] = {"sort_keys": True}
 
 
+def vault_directory(hub: Hub, vaults: Vaults, settings: Settings | None = None) -> VaultDirectory:
+    """The hub's port to each partner's vault on this box, recording what it asks of them."""
+    return RecordedDirectory(InProcessDirectory(vaults, settings or hub.settings), hub)
+
+
 def create_app(
-    settings: Settings, *, hub: Hub | None = None, vaults: Vaults | None = None
+    settings: Settings,
+    *,
+    hub: Hub | None = None,
+    vaults: Vaults | None = None,
+    directory: VaultDirectory | None = None,
 ) -> Litestar:
-    """Build the web app for ``settings``; tests may hand in the hub and vaults they made."""
+    """Build the web app for ``settings``; tests may hand in the hub, vaults and directory
+    they made."""
     hub = hub or Hub(settings)
     vaults = vaults or Vaults(settings)
+    directory = directory or vault_directory(hub, vaults, settings)
 
     @asynccontextmanager
     async def lifespan(_app: Litestar) -> AsyncIterator[None]:
@@ -140,6 +155,7 @@ def create_app(
             feed,
             EventsController,
             PartnerEventsController,
+            AttendanceController,
             RsvpController,
             health,
             static_files("/static", STATIC, name="static"),
@@ -154,13 +170,14 @@ def create_app(
                 "dashboard_sections": [
                     *platform_sections(),
                     latest_round,
-                    open_requests_section(vaults),
+                    open_requests_section(directory),
                 ],
             }
         ),
         dependencies={
             "hub": Provide(lambda: hub, sync_to_thread=False),
             "vaults": Provide(lambda: vaults, sync_to_thread=False),
+            "directory": Provide(lambda: directory, sync_to_thread=False),
         },
         guards=[enforce_access, enforce_bounds],
         middleware=[

@@ -13,6 +13,7 @@ from sqlalchemy import delete
 from concord.accounts import login_limits, sessions
 from concord.accounts.models import PasswordReset
 from concord.db import utcnow
+from concord.finder.services import forget_expired
 from concord.hub import Hub
 from concord.mail.delivery import send_staff_outbox
 
@@ -51,6 +52,8 @@ def housekeeping() -> None:
                 (PasswordReset.expires_at < utcnow()) | PasswordReset.used_at.is_not(None)
             )
         ).rowcount  # type: ignore[attr-defined]
+        # Find my data's expired codes, sessions and request records.
+        forget_expired(session)
     if idle or failures or resets:
         log.info(
             "housekeeping: %d idle sessions, %d login failures, %d reset links deleted",

@@ -4,6 +4,7 @@ from concord.accounts.models import ApiToken, LoginFailure, PasswordReset, Role,
 from concord.audit.models import AuditEntry
 from concord.categories.models import SharedCategory
 from concord.db import HubBase
+from concord.finder.models import FinderChallenge, FinderRequest, FinderSession
 from concord.governance.actions.models import ActionItem
 from concord.governance.decisions.models import Decision, Delegate, Position
 from concord.governance.glossary.models import GlossaryEdit, GlossaryTerm, PartnerWording
@@ -34,6 +35,9 @@ __all__ = [
     "DataProblem",
     "Decision",
     "Delegate",
+    "FinderChallenge",
+    "FinderRequest",
+    "FinderSession",
     "GlossaryEdit",
     "GlossaryTerm",
     "HubBase",

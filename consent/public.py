@@ -1,98 +1,38 @@
-"""What other packages may ask of a vault: tokens for a matching round, overlap flags,
-outreach audiences (their size for the owner, their tokens for a calendar period), stakeholder
-mail, request counts, event invitation lists and their answers. Nothing here returns a name,
-an address, a phone number or a contact id, with one exception:
-:func:`event_attendance_sheet` lists a partner's own invitees for that partner's own staff,
-behind the vault access level.
+"""The port between the hub and a partner's vault: what the hub may ask, in wire types.
+
+:class:`VaultPort` has one method per thing the hub (``concord``, ``outreach``) may ask of
+one partner's vault, and :class:`VaultDirectory` gives the hub the port of each partner. The
+arguments and results are frozen dataclasses of primitives (str, int, bool, bytes, datetime,
+tuples, lists and dicts of those), so that every call can cross a process boundary as JSON:
+single-box mode calls the vault in process, federated mode over HTTPS, with the same types.
+
+What may cross: counts, keyed tokens, pseudonyms for one round or item, outcomes ("queued
+120"). A name, an address or a contact id never does, except towards the contact themselves
+(a preference-centre link for the person who proved their address). Each method's docstring
+says what leaves the vault.
 """
 
 from __future__ import annotations
 
-import gc
-import re
-import secrets
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
-from contextlib import contextmanager
-from dataclasses import dataclass
-from typing import Any
+import enum
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol, runtime_checkable
 
-from sqlalchemy import Connection, delete, func, insert, select
-
-from concord.db import utcnow
-from concord.settings import Settings
-from consent.audiences.models import AudienceExclusion, AudiencePseudonym
-from consent.audiences.services import AudienceSegment, audience_ids, check_segment
-from consent.audiences.services import own_categories as _own_categories
-from consent.audiences.services import popular_tags as _popular_tags
-from consent.contacts.models import CategoryMapping, Contact, Identifier
-from consent.db import Vaults
-from consent.invitations import services as invitations
-from consent.invitations.models import Answer
-from consent.invitations.services import Audience, InvitationContent, UnknownPurpose
-from consent.ledger.models import ConsentState, CurrentConsent
-from consent.links.services import LinkProblem
-from consent.outbox import services as outbox
-from consent.outbox.models import OutboxMessage
-from consent.outbox.services import SendReport
-from consent.overlap.models import OverlapFlag, RoundPseudonym
-from consent.purposes.models import Channel, LegalBasis, Purpose
-from consent.purposes.services import by_code
-from consent.rights import requests as rights_requests
-from consent.rights.requests import RequestCounts
-from consent.suppression.services import SuppressionKey
-from consent.tokens import TOKEN_BYTES, round_key, token
-
+# Sizes of what a vault hands out: a keyed token, and a pseudonym for one round or item.
+TOKEN_BYTES = 32
 PSEUDONYM_BYTES = 16
 
-__all__ = [
-    "PSEUDONYM_BYTES",
-    "TOKEN_BYTES",
-    "Answer",
-    "Audience",
-    "AudienceChoices",
-    "AudienceSegment",
-    "AudienceTokens",
-    "InvitationContent",
-    "InvitationHandle",
-    "LinkProblem",
-    "PurposeSummary",
-    "QueueReport",
-    "RequestCounts",
-    "RoundRecord",
-    "SendReport",
-    "UnknownPurpose",
-    "VaultSubmission",
-    "Vaults",
-    "apply_overlap_flags",
-    "audience_choices",
-    "audience_size",
-    "audience_tokens",
-    "cancel_queued_messages",
-    "change_invitation_answer",
-    "check_audience",
-    "email_purposes",
-    "event_attendance_sheet",
-    "event_audience_size",
-    "event_invitation_counts",
-    "event_invited_tokens",
-    "event_key",
-    "event_list_for_matching",
-    "exclude_from_audience",
-    "find_invitation",
-    "forget_audience",
-    "forget_event_selection",
-    "forget_round",
-    "notify_event_cancelled",
-    "offer_event_place",
-    "open_request_counts",
-    "outbox_status",
-    "queue_to_audience",
-    "queue_to_consenting",
-    "record_event_attendance",
-    "round_submission",
-    "send_due_messages",
-    "send_event_invitations",
-]
+
+class PortError(Exception):
+    """A refusal a vault answers with, which travels back across the port as itself."""
+
+
+class UnknownPurpose(PortError, ValueError):
+    """The request names a purpose this vault does not have."""
+
+
+# --- Matching rounds -------------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,342 +46,39 @@ class RoundRecord:
 
 @dataclass(frozen=True)
 class VaultSubmission:
+    """A vault's records for one round."""
+
     records: list[RoundRecord]
     # Identifiers carried by more than one of this vault's contacts (a switchboard, a team
     # inbox): left out of linking, and reported to the vault's own staff only.
     shared_identifiers: int
 
 
-def _shared_category(
-    own: str, mapping: dict[str, str], shared_categories: Collection[str]
-) -> str | None:
-    if own in mapping:
-        return mapping[own]
-    # A partner that uses the shared names as its own ("Public body" for public-body) needs
-    # no mapping.
-    slug = re.sub(r"[^a-z0-9]+", "-", own.strip().lower()).strip("-")
-    return slug if slug in shared_categories else None
+@dataclass(frozen=True)
+class OverlapFlag:
+    """A pseudonym of a round, and how many other partners hold the person behind it."""
+
+    pseudonym: bytes
+    other_partners: int
 
 
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector for the duration of a bulk build.
-
-    A round turns each vault into hundreds of thousands of acyclic records; every collection
-    during the build would traverse all the records made so far (and the previous vault's,
-    still held by the caller) without finding any garbage. The pause is undone on the way
-    out, and nested or concurrent pauses only ever re-enable a collector they found enabled.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
-def _tokens_by_contact(
-    connection: Connection,
-    key: bytes,
-    progress: Callable[[int], None] | None,
-) -> tuple[dict[int, tuple[bytes, ...]], int]:
-    """Tokenise each contact's identifiers, leaving out those that several contacts carry.
-
-    Returns the tokens by contact id, and how many identifiers were left out.
-    """
-    shared = {
-        (kind, value)
-        for kind, value in connection.execute(
-            select(Identifier.kind, Identifier.value)
-            .group_by(Identifier.kind, Identifier.value)
-            .having(func.count() > 1)
-        )
-    }
-    # Tuples, grown by concatenation (contacts have one or two identifiers), rather than
-    # lists: the garbage collector can stop tracking tuples of bytes, but not lists.
-    tokens_of: dict[int, tuple[bytes, ...]] = {}
-    rows = connection.execute(select(Identifier.contact_id, Identifier.kind, Identifier.value))
-    for done, (contact_id, kind, value) in enumerate(rows, start=1):
-        if not shared or (kind, value) not in shared:
-            tokens_of[contact_id] = (*tokens_of.get(contact_id, ()), token(key, kind, value))
-        if progress and done % 10_000 == 0:
-            progress(done)
-    return tokens_of, len(shared)
-
-
-def round_submission(
-    vaults: Vaults,
-    settings: Settings,
-    partner_slug: str,
-    *,
-    round_id: str,
-    shared_categories: Collection[str],
-    only_category: str | None = None,
-    keep_pseudonyms: bool = False,
-    progress: Callable[[int], None] | None = None,
-) -> VaultSubmission:
-    """Tokenise the vault's contacts for one round; the matching secret never leaves here.
-
-    With ``keep_pseudonyms`` the vault remembers which pseudonym is which contact until the
-    round's flags come back (:func:`apply_overlap_flags`) or the round is forgotten.
-    """
-    if not settings.matching_secret:
-        raise RuntimeError(
-            "no matching secret: set CONCORD_MATCHING_SECRET or CONCORD_MATCHING_SECRET_FILE"
-        )
-    key = round_key(settings.matching_secret.encode("utf-8"), round_id)
-    with _collector_paused():
-        with vaults.transaction(partner_slug) as session:
-            mapping = {
-                m.own_category: m.shared_category for m in session.scalars(select(CategoryMapping))
-            }
-            # Core rows rather than ORM rows: a vault holds hundreds of thousands of contacts
-            # and identifiers, and the ORM's per-row bookkeeping would double the read time.
-            connection = session.connection()
-            # Restricted contacts may only be stored (GDPR Art. 18(2)), so no round sees them.
-            categories = dict(
-                connection.execute(
-                    select(Contact.id, Contact.category).where(Contact.restricted.is_(False))
-                ).all()
-            )
-            tokens_of, shared_identifiers = _tokens_by_contact(connection, key, progress)
-        # A vault uses a handful of own categories: map each once, not once per contact.
-        shared_category = {
-            own: _shared_category(own, mapping, shared_categories)
-            for own in set(categories.values())
-        }
-        # One draw from the operating system's CSPRNG, cut into pseudonyms: as random as a
-        # draw per contact, without a system call per contact.
-        pseudonyms = secrets.token_bytes(PSEUDONYM_BYTES * len(categories))
-        records = []
-        kept: list[dict[str, object]] = []
-        for number, (contact_id, own_category) in enumerate(categories.items()):
-            category = shared_category[own_category]
-            if only_category is not None and category != only_category:
-                continue
-            start = number * PSEUDONYM_BYTES
-            pseudonym = pseudonyms[start : start + PSEUDONYM_BYTES]
-            records.append(RoundRecord(pseudonym, category, tokens_of.get(contact_id, ())))
-            if keep_pseudonyms:
-                kept.append(
-                    {"round_id": round_id, "pseudonym": pseudonym, "contact_id": contact_id}
-                )
-    if kept:
-        with vaults.transaction(partner_slug) as session:
-            session.execute(insert(RoundPseudonym), kept)
-    return VaultSubmission(records, shared_identifiers)
-
-
-def apply_overlap_flags(
-    vaults: Vaults, partner_slug: str, round_id: str, flags: Iterable[tuple[bytes, int]]
-) -> int:
-    """Replace the vault's "also held by N other partners" flags with this round's.
-
-    ``flags`` pairs a pseudonym of this round with how many other partners hold that person;
-    the pseudonym map is forgotten afterwards. Returns how many contacts are flagged.
-    """
-    with vaults.transaction(partner_slug) as session:
-        contact_of = dict(
-            session.execute(
-                select(RoundPseudonym.pseudonym, RoundPseudonym.contact_id).where(
-                    RoundPseudonym.round_id == round_id
-                )
-            ).all()
-        )
-        rows = [
-            {"contact_id": contact_of[pseudonym], "other_partners": others, "round_id": round_id}
-            for pseudonym, others in flags
-            if others > 0 and pseudonym in contact_of
-        ]
-        session.execute(delete(OverlapFlag))
-        if rows:
-            session.execute(insert(OverlapFlag), rows)
-        session.execute(delete(RoundPseudonym).where(RoundPseudonym.round_id == round_id))
-    return len(rows)
-
-
-def forget_round(vaults: Vaults, partner_slug: str, round_id: str | None = None) -> None:
-    """Drop a round's pseudonym map (every round's, when ``round_id`` is None)."""
-    with vaults.transaction(partner_slug) as session:
-        query = delete(RoundPseudonym)
-        if round_id is not None:
-            query = query.where(RoundPseudonym.round_id == round_id)
-        session.execute(query)
+# --- Outreach audiences and mail -------------------------------------------------------
 
 
 @dataclass(frozen=True)
-class QueueReport:
-    """Messages in the outbox for this call (queued now or by an earlier call with the same
-    prefix), and contacts that consent, a restriction or the suppression list left out."""
+class AudienceSegment:
+    """Who an item is for, in the owning partner's own vocabulary."""
 
-    queued: int
-    skipped: int
-
-
-def queue_to_consenting(
-    vaults: Vaults,
-    settings: Settings,
-    partner_slug: str,
-    *,
-    partner_name: str,
-    purpose_code: str,
-    channel: str,
-    kind: str,
-    template: str,
-    context: Mapping[str, Any],
-    idempotency_prefix: str,
-    category: str | None = None,
-    limit: int | None = None,
-) -> QueueReport:
-    """Queue one message to every contact whose consent allows ``purpose_code`` by ``channel``.
-
-    ``template`` names a triplet under ``templates/consent/mail/`` (``message`` renders
-    ``subject`` and ``body`` from ``context``). Each contact's message has the idempotency key
-    ``{idempotency_prefix}:{contact}``, so calling again (a retried job, a double submit)
-    queues nobody twice. Consent is checked again when each message is sent. ``limit`` caps
-    how many contacts are considered (a pilot send, the demo's first messages).
-    """
-    wanted = Channel(channel)
-    with vaults.transaction(partner_slug) as session:
-        purpose = by_code(session, purpose_code)
-        if purpose is None:
-            raise ValueError(f"no purpose {purpose_code} in this vault")
-        query = select(Contact).order_by(Contact.id)
-        if category is not None:
-            query = query.where(Contact.category == category)
-        if purpose.legal_basis is LegalBasis.CONSENT:
-            query = query.join(
-                CurrentConsent,
-                (CurrentConsent.contact_id == Contact.id)
-                & (CurrentConsent.purpose_id == purpose.id)
-                & (CurrentConsent.channel == wanted)
-                & (CurrentConsent.state == ConsentState.GIVEN),
-            )
-        if limit is not None:
-            query = query.limit(limit)
-        queued = skipped = 0
-        for contact in session.scalars(query):
-            try:
-                outbox.queue(
-                    session,
-                    settings,
-                    partner_slug=partner_slug,
-                    partner_name=partner_name,
-                    contact=contact,
-                    purpose=purpose,
-                    channel=wanted,
-                    kind=kind,
-                    template=template,
-                    context=context,
-                    idempotency_key=f"{idempotency_prefix}:{contact.id}",
-                )
-                queued += 1
-            except outbox.NotSendable:
-                skipped += 1
-    return QueueReport(queued, skipped)
-
-
-def queue_to_audience(
-    vaults: Vaults,
-    settings: Settings,
-    partner_slug: str,
-    segment: AudienceSegment,
-    *,
-    partner_name: str,
-    kind: str,
-    template: str,
-    context: Mapping[str, Any],
-    idempotency_prefix: str,
-    item_ref: str | None = None,
-    batch: int = 500,
-) -> QueueReport:
-    """Queue one message to every member of ``segment`` now (an outreach item at its time).
-
-    The audience is resolved here, when called: consent for the segment's purpose and channel
-    given, not restricted, not suppressed, and (with ``item_ref``) not left out of that item.
-    Each message's idempotency key is ``{idempotency_prefix}:{contact}``, so a call repeated
-    after a crash queues nobody twice; messages are committed ``batch`` at a time. Consent is
-    checked again when each message is sent.
-    """
-    with vaults.transaction(partner_slug) as session:
-        purpose = by_code(session, segment.purpose_code)
-        if purpose is None:
-            raise ValueError("the segment's purpose is not in this vault")
-        members = audience_ids(session, segment, _suppression_key(settings, partner_slug), item_ref)
-    wanted = Channel(segment.channel)
-    queued = skipped = 0
-    for start in range(0, len(members), batch):
-        with vaults.transaction(partner_slug) as session:
-            purpose = session.get_one(Purpose, purpose.id)
-            for contact_id in members[start : start + batch]:
-                contact = session.get(Contact, contact_id)
-                if contact is None:  # erased since the audience was resolved
-                    skipped += 1
-                    continue
-                try:
-                    outbox.queue(
-                        session,
-                        settings,
-                        partner_slug=partner_slug,
-                        partner_name=partner_name,
-                        contact=contact,
-                        purpose=purpose,
-                        channel=wanted,
-                        kind=kind,
-                        template=template,
-                        context=context,
-                        idempotency_key=f"{idempotency_prefix}:{contact_id}",
-                    )
-                    queued += 1
-                except outbox.NotSendable:
-                    skipped += 1
-    return QueueReport(queued, skipped)
-
-
-def cancel_queued_messages(
-    vaults: Vaults, settings: Settings, partner_slug: str, idempotency_prefix: str, reason: str
-) -> int:
-    """Cancel the messages queued under ``idempotency_prefix`` and not sent yet (an outreach
-    item cancelled mid-send); returns how many."""
-    with vaults.transaction(partner_slug) as session:
-        return outbox.cancel_queued_with_prefix(session, settings, idempotency_prefix, reason)
-
-
-def send_due_messages(vaults: Vaults, settings: Settings, partner_slug: str) -> SendReport:
-    """Send what is due in the vault's outbox now (the worker does this every few seconds)."""
-    return outbox.send_due(vaults, settings, partner_slug)
-
-
-def outbox_status(vaults: Vaults, partner_slug: str, idempotency_prefix: str) -> dict[str, int]:
-    """How many of the messages queued under ``idempotency_prefix`` are in each status."""
-    with vaults.transaction(partner_slug) as session:
-        rows = session.execute(
-            select(OutboxMessage.status, func.count())
-            .where(
-                OutboxMessage.idempotency_key.startswith(f"{idempotency_prefix}:", autoescape=True)
-            )
-            .group_by(OutboxMessage.status)
-        ).all()
-    return {str(status): int(count) for status, count in rows}
-
-
-def open_request_counts(vaults: Vaults, partner_slug: str) -> RequestCounts:
-    """How many data-subject requests the partner has open, and how many are overdue.
-
-    Counts only, for the secretariat's dashboard: the partnership sees that requests are
-    answered in time, never whose they are.
-    """
-    with vaults.transaction(partner_slug) as session:
-        return rights_requests.counts(session)
-
-
-# Outreach audiences -----------------------------------------------------------------------
+    purpose_code: str
+    channel: str
+    # "" for everyone, "own:<own category>" or "shared:<shared category slug>".
+    category: str = ""
+    tags: tuple[str, ...] = field(default=())
 
 
 @dataclass(frozen=True)
 class PurposeSummary:
-    """A purpose of the partner's catalogue, as the item form offers it."""
+    """A purpose of the partner's catalogue, as the item and event forms offer it."""
 
     code: str
     name: str
@@ -471,308 +108,306 @@ class AudienceTokens:
     pseudonyms: list[bytes] | None = None
 
 
-def _suppression_key(settings: Settings, partner_slug: str) -> SuppressionKey | None:
-    return SuppressionKey(settings, partner_slug) if settings.secret_key else None
+@dataclass(frozen=True)
+class Mail:
+    """One message for many contacts: ``template`` names a triplet under
+    ``templates/consent/mail/`` that renders ``subject`` and ``body``; ``kind`` says what
+    the message is (an outreach item, a welcome) in the vault's outbox."""
+
+    kind: str
+    template: str
+    subject: str
+    body: str
 
 
-def calendar_period_key(settings: Settings, period_id: str) -> bytes:
-    """The token key of one calendar period: the matching secret and the period, as rounds."""
-    if not settings.matching_secret:
-        raise RuntimeError(
-            "no matching secret: set CONCORD_MATCHING_SECRET or CONCORD_MATCHING_SECRET_FILE"
-        )
-    return round_key(settings.matching_secret.encode("utf-8"), f"calendar-period:{period_id}")
+@dataclass(frozen=True)
+class QueueReport:
+    """Messages in the outbox for this call (queued now or by an earlier call with the same
+    prefix), and contacts that consent, a restriction or the suppression list left out."""
+
+    queued: int
+    skipped: int
 
 
-def audience_choices(vaults: Vaults, partner_slug: str) -> AudienceChoices:
-    with vaults.transaction(partner_slug) as session:
-        purposes = [
-            PurposeSummary(p.code, p.name, tuple(c.value for c in p.channel_list))
-            for p in session.scalars(select(Purpose).order_by(Purpose.name))
-        ]
-        return AudienceChoices(purposes, _own_categories(session), _popular_tags(session))
+@dataclass(frozen=True)
+class SendReport:
+    """What one pass over a vault's outbox did."""
+
+    sent: int = 0
+    retrying: int = 0
+    failed: int = 0
+    cancelled: int = 0
 
 
-def check_audience(vaults: Vaults, partner_slug: str, segment: AudienceSegment) -> dict[str, str]:
-    """Messages for what the vault cannot honour: an unknown purpose, a channel it lacks."""
-    with vaults.transaction(partner_slug) as session:
-        return check_segment(session, segment)
+@dataclass(frozen=True)
+class RequestCounts:
+    """How many data-subject requests are open, and how many of those are past their due date."""
+
+    open: int
+    overdue: int
 
 
-def audience_size(
-    vaults: Vaults,
-    settings: Settings,
-    partner_slug: str,
-    segment: AudienceSegment,
-    *,
-    item_ref: str | None = None,
-) -> int:
-    """How many contacts the segment reaches now (without those left out of ``item_ref``):
-    for the owning partner's own staff only."""
-    with vaults.transaction(partner_slug) as session:
-        key = _suppression_key(settings, partner_slug)
-        return len(audience_ids(session, segment, key, item_ref))
+# --- Joint events ----------------------------------------------------------------------
 
 
-def audience_tokens(
-    vaults: Vaults,
-    settings: Settings,
-    partner_slug: str,
-    segment: AudienceSegment,
-    *,
-    period_id: str,
-    item_ref: str | None = None,
-    keep_pseudonyms: bool = False,
-) -> AudienceTokens:
-    """The segment's members as keyed tokens of ``period_id``; the secret stays here.
+class Answer(enum.StrEnum):
+    """An invitee's answer to an invitation."""
 
-    Identifiers several of this vault's contacts carry are left out, as in matching rounds.
-    With ``item_ref`` the contacts left out of that item are left out here too; with
-    ``keep_pseudonyms`` as well, each record gets a fresh pseudonym and the vault remembers,
-    until the next submission for the item, which contact it stands for.
-    """
-    key = calendar_period_key(settings, period_id)
-    with vaults.transaction(partner_slug) as session:
-        suppression = _suppression_key(settings, partner_slug)
-        members = set(audience_ids(session, segment, suppression, item_ref))
-        if item_ref is not None:
-            session.execute(delete(AudiencePseudonym).where(AudiencePseudonym.item_ref == item_ref))
-        if not members:
-            return AudienceTokens([], 0, [] if keep_pseudonyms else None)
-        connection = session.connection()
-        tokens_of, _ = _tokens_by_contact(connection, key, None)
-        kept = [c for c in members if tokens_of.get(c)]
-        records = [tokens_of[c] for c in kept]
-        if not (keep_pseudonyms and item_ref is not None):
-            return AudienceTokens(records, len(members) - len(records))
-        drawn = secrets.token_bytes(PSEUDONYM_BYTES * len(kept))
-        names = [drawn[n : n + PSEUDONYM_BYTES] for n in range(0, len(drawn), PSEUDONYM_BYTES)]
-        if kept:
-            session.execute(
-                insert(AudiencePseudonym),
-                [
-                    {"item_ref": item_ref, "pseudonym": name, "contact_id": contact_id}
-                    for name, contact_id in zip(names, kept, strict=True)
-                ],
-            )
-    return AudienceTokens(records, len(members) - len(records), names)
+    NONE = "none"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    WAITING = "waiting"
 
 
-def exclude_from_audience(
-    vaults: Vaults, partner_slug: str, item_ref: str, pseudonyms: Iterable[bytes], reason: str
-) -> int:
-    """Leave the contacts behind ``pseudonyms`` (of the item's latest submission) out of the
-    item from now on; returns how many were newly left out."""
-    with vaults.transaction(partner_slug) as session:
-        wanted = list(pseudonyms)
-        contacts: set[int] = set()
-        for start in range(0, len(wanted), 500):
-            contacts.update(
-                session.scalars(
-                    select(AudiencePseudonym.contact_id).where(
-                        AudiencePseudonym.item_ref == item_ref,
-                        AudiencePseudonym.pseudonym.in_(wanted[start : start + 500]),
-                    )
-                )
-            )
-        already = set(
-            session.scalars(
-                select(AudienceExclusion.contact_id).where(AudienceExclusion.item_ref == item_ref)
-            )
-        )
-        fresh = sorted(contacts - already)
-        if fresh:
-            session.execute(
-                insert(AudienceExclusion),
-                [{"item_ref": item_ref, "contact_id": c, "reason": reason} for c in fresh],
-            )
-        return len(fresh)
+@dataclass(frozen=True)
+class Audience:
+    """Whom a co-host invites: consenting contacts of a purpose by email, optionally narrowed."""
+
+    purpose_code: str
+    category: str | None = None
+    tag: str | None = None
 
 
-def forget_audience(
-    vaults: Vaults, partner_slug: str, item_ref: str, *, exclusions: bool = False
-) -> None:
-    """Drop an item's pseudonym map (and, with ``exclusions``, whom it left out)."""
-    with vaults.transaction(partner_slug) as session:
-        session.execute(delete(AudiencePseudonym).where(AudiencePseudonym.item_ref == item_ref))
-        if exclusions:
-            session.execute(delete(AudienceExclusion).where(AudienceExclusion.item_ref == item_ref))
+@dataclass(frozen=True)
+class Invitee:
+    """One person of a co-host's list, as the hub matches it: a throwaway pseudonym and the
+    keyed tokens of the event."""
+
+    pseudonym: bytes
+    tokens: tuple[bytes, ...]
 
 
-# --- Joint events: invitation lists, answers, attendance -----------------------------------
+@dataclass(frozen=True)
+class InvitationContent:
+    """What every invitee's message says (the RSVP link is added per invitee), and the event's
+    title and start, which the vault keeps for its attendance sheet."""
+
+    title: str
+    starts_at: datetime
+    subject: str
+    body: str
+    ics: str
+    expires_at: datetime
 
 
-def event_key(settings: Settings, event_id: str) -> bytes:
-    """The token key of one event's list matching: derived like a round's, never shared."""
-    if not settings.matching_secret:
-        raise RuntimeError(
-            "no matching secret: set CONCORD_MATCHING_SECRET or CONCORD_MATCHING_SECRET_FILE"
-        )
-    return round_key(settings.matching_secret.encode("utf-8"), f"event:{event_id}")
+@dataclass(frozen=True)
+class InvitationReport:
+    """How many of a list were invited, and how many could no longer be written to."""
 
-
-def event_audience_size(
-    vaults: Vaults, settings: Settings, partner_slug: str, audience: Audience
-) -> int:
-    """How many contacts ``audience`` names now (the preview while choosing it)."""
-    with vaults.transaction(partner_slug) as session:
-        return len(invitations.audience_contacts(session, settings, partner_slug, audience)[1])
-
-
-def event_list_for_matching(
-    vaults: Vaults, settings: Settings, partner_slug: str, *, event_id: str, audience: Audience
-) -> list[tuple[bytes, tuple[bytes, ...]]]:
-    """Select the co-host's invitation list: (fresh pseudonym, keyed tokens) per invitee."""
-    key = event_key(settings, event_id)
-    with vaults.transaction(partner_slug) as session:
-        return invitations.select_audience(
-            session, settings, partner_slug, event_id=event_id, audience=audience, key=key
-        )
-
-
-def event_invited_tokens(
-    vaults: Vaults, settings: Settings, partner_slug: str, event_id: str
-) -> list[tuple[bytes, tuple[bytes, ...]]]:
-    """Keyed tokens of the people this vault already invited, under throwaway pseudonyms."""
-    key = event_key(settings, event_id)
-    with vaults.transaction(partner_slug) as session:
-        return invitations.invited_tokens(session, event_id=event_id, key=key)
-
-
-def send_event_invitations(
-    vaults: Vaults,
-    settings: Settings,
-    partner_slug: str,
-    *,
-    partner_name: str,
-    event_id: str,
-    skip: Collection[bytes],
-    content: InvitationContent,
-) -> tuple[int, int]:
-    """Invite the selected list but the pseudonyms in ``skip``; (invited, no longer sendable)."""
-    with vaults.transaction(partner_slug) as session:
-        return invitations.send_invitations(
-            session,
-            settings,
-            partner_slug,
-            partner_name=partner_name,
-            event_id=event_id,
-            skip=skip,
-            content=content,
-        )
-
-
-def forget_event_selection(vaults: Vaults, partner_slug: str, event_id: str) -> None:
-    with vaults.transaction(partner_slug) as session:
-        invitations.forget_selection(session, event_id)
+    invited: int
+    not_sendable: int
 
 
 @dataclass(frozen=True)
 class InvitationHandle:
-    """An invitation as the hub may see it: whose vault, an opaque reference, the answer."""
+    """An invitation as the hub may see it: an opaque reference, its event, the answer."""
 
-    partner_slug: str
     ref: str
     event_id: str
     answer: Answer
+    expired: bool
 
 
-def find_invitation(
-    vaults: Vaults, partner_slugs: Iterable[str], rsvp_token: str
-) -> InvitationHandle:
-    """The invitation an RSVP link names; :class:`LinkProblem` 404 (unknown) or 410 (over)."""
-    for slug in partner_slugs:
-        with vaults.transaction(slug) as session:
-            found = invitations.by_rsvp_token(session, rsvp_token)
-            if found is None:
-                continue
-            if found.expires_at <= utcnow():
-                raise LinkProblem(410)
-            return InvitationHandle(slug, found.ref, found.event_id, found.answer)
-    raise LinkProblem(404)
+@dataclass(frozen=True)
+class PlaceOffer:
+    """The message telling a waiting invitee that a place opened."""
+
+    subject: str
+    body: str
 
 
-def change_invitation_answer(
-    vaults: Vaults, partner_slug: str, ref: str, *, expected: Answer, new: Answer
-) -> bool:
-    """Compare-and-set an invitee's answer in the inviting partner's vault."""
-    with vaults.transaction(partner_slug) as session:
-        return invitations.change_answer(session, ref, expected=expected, new=new)
+@dataclass(frozen=True)
+class Cancellation:
+    """The message telling invitees that an event is cancelled, with its .ics."""
+
+    subject: str
+    body: str
+    ics: str
 
 
-def offer_event_place(
-    vaults: Vaults,
-    settings: Settings,
-    partner_slug: str,
-    *,
-    partner_name: str,
-    ref: str,
-    subject: str,
-    body: str,
-) -> bool:
-    """Give a waiting invitee the place that opened, and tell them; False if not waiting."""
-    with vaults.transaction(partner_slug) as session:
-        return invitations.offer_place(
-            session,
-            settings,
-            partner_slug,
-            partner_name=partner_name,
-            ref=ref,
-            subject=subject,
-            body=body,
-        )
+# --- Find my data ----------------------------------------------------------------------
 
 
-def event_invitation_counts(vaults: Vaults, partner_slug: str, event_id: str) -> dict[str, int]:
-    """Counts of this vault's invitees per answer, and how many attended."""
-    with vaults.transaction(partner_slug) as session:
-        return invitations.counts(session, event_id)
+@dataclass(frozen=True)
+class Evidence:
+    """How a stakeholder's own request reached the hub: the token of their session, their
+    client's network address and user agent (the vault keeps a hash and a truncation)."""
+
+    token: str
+    client_address: str
+    user_agent: str
 
 
-def event_attendance_sheet(
-    vaults: Vaults, partner_slug: str, event_id: str
-) -> list[dict[str, Any]]:
-    """The partner's own invitees who accepted or came: for its own staff only."""
-    with vaults.transaction(partner_slug) as session:
-        return [dict(row) for row in invitations.attendance_sheet(session, event_id)]
+# --- The port --------------------------------------------------------------------------
 
 
-def record_event_attendance(
-    vaults: Vaults, partner_slug: str, event_id: str, present: Iterable[str]
-) -> int:
-    """Record who of the partner's own invitees came; returns how many did."""
-    with vaults.transaction(partner_slug) as session:
-        return invitations.record_attendance(session, event_id, present)
+@runtime_checkable
+class VaultPort(Protocol):
+    """Everything the hub may ask of one partner's vault."""
+
+    # Matching rounds
+
+    def round_submission(
+        self,
+        round_id: str,
+        *,
+        shared_categories: tuple[str, ...],
+        only_category: str | None = None,
+        keep_pseudonyms: bool = False,
+    ) -> VaultSubmission:
+        """Leaves the vault: per contact, a fresh pseudonym, a shared category and keyed
+        tokens under the round's key; and the count of identifiers several contacts share."""
+        ...
+
+    def apply_overlap_flags(self, round_id: str, flags: list[OverlapFlag]) -> int:
+        """Leaves the vault: how many contacts are now flagged as also held elsewhere."""
+        ...
+
+    def forget_round(self, round_id: str | None = None) -> None:
+        """Leaves the vault: nothing; it drops the round's pseudonym map (every round's)."""
+        ...
+
+    # Outreach audiences
+
+    def audience_choices(self) -> AudienceChoices:
+        """Leaves the vault: its purposes' codes, names and channels, its own categories and
+        its most used tags, for its own staff's forms."""
+        ...
+
+    def check_audience(self, segment: AudienceSegment) -> dict[str, str]:
+        """Leaves the vault: a message per field of the segment it cannot honour."""
+        ...
+
+    def audience_size(self, segment: AudienceSegment, *, item_ref: str | None = None) -> int:
+        """Leaves the vault: how many contacts the segment reaches now, for its own staff."""
+        ...
+
+    def audience_tokens(
+        self,
+        segment: AudienceSegment,
+        *,
+        period_id: str,
+        item_ref: str | None = None,
+        keep_pseudonyms: bool = False,
+    ) -> AudienceTokens:
+        """Leaves the vault: per member, the keyed tokens of the calendar period (and a fresh
+        pseudonym with ``keep_pseudonyms``), and how many members had no token."""
+        ...
+
+    def exclude_from_audience(self, item_ref: str, pseudonyms: list[bytes], reason: str) -> int:
+        """Leaves the vault: how many contacts behind ``pseudonyms`` were newly left out."""
+        ...
+
+    def forget_audience(self, item_ref: str, *, exclusions: bool = False) -> None:
+        """Leaves the vault: nothing; it drops the item's pseudonym map (and exclusions)."""
+        ...
+
+    # Mail
+
+    def queue_mail(
+        self,
+        segment: AudienceSegment,
+        mail: Mail,
+        *,
+        partner_name: str,
+        idempotency_prefix: str,
+        item_ref: str | None = None,
+        limit: int | None = None,
+    ) -> QueueReport:
+        """Leaves the vault: how many messages are queued to the segment and how many
+        contacts were left out; who they are stays inside."""
+        ...
+
+    def cancel_queued_mail(self, idempotency_prefix: str, reason: str) -> int:
+        """Leaves the vault: how many unsent messages under the prefix were cancelled."""
+        ...
+
+    def send_due_mail(self) -> SendReport:
+        """Leaves the vault: how many due messages were sent, retried, failed or cancelled."""
+        ...
+
+    def mail_status(self, idempotency_prefix: str) -> dict[str, int]:
+        """Leaves the vault: how many messages under the prefix are in each status."""
+        ...
+
+    # Rights
+
+    def request_counts(self) -> RequestCounts:
+        """Leaves the vault: how many data-subject requests are open, and how many overdue."""
+        ...
+
+    # Joint events
+
+    def event_audience_size(self, audience: Audience) -> int:
+        """Leaves the vault: how many contacts the invitation audience names now."""
+        ...
+
+    def select_event_list(self, event_id: str, audience: Audience) -> list[Invitee]:
+        """Leaves the vault: per selected invitee, a throwaway pseudonym and the event's keyed
+        tokens; the selection itself stays inside until it is sent or forgotten."""
+        ...
+
+    def invited_tokens(self, event_id: str) -> list[Invitee]:
+        """Leaves the vault: the event's keyed tokens of the people it already invited, under
+        throwaway pseudonyms."""
+        ...
+
+    def send_event_invitations(
+        self,
+        event_id: str,
+        content: InvitationContent,
+        *,
+        partner_name: str,
+        skip: list[bytes],
+    ) -> InvitationReport:
+        """Leaves the vault: how many of the selection were invited (all but ``skip``), and
+        how many could no longer be written to."""
+        ...
+
+    def forget_event_selection(self, event_id: str) -> None:
+        """Leaves the vault: nothing; it drops a selection that was not sent."""
+        ...
+
+    def find_invitation(self, rsvp_token: str) -> InvitationHandle | None:
+        """Leaves the vault: the opaque reference, event and answer of the invitation an RSVP
+        link names, or nothing if it issued no such link."""
+        ...
+
+    def change_invitation_answer(self, ref: str, *, expected: Answer, new: Answer) -> bool:
+        """Leaves the vault: whether the answer was still ``expected`` and is now ``new``."""
+        ...
+
+    def offer_event_place(self, ref: str, offer: PlaceOffer, *, partner_name: str) -> bool:
+        """Leaves the vault: whether the invitee was waiting and is now offered the place."""
+        ...
+
+    def event_invitation_counts(self, event_id: str) -> dict[str, int]:
+        """Leaves the vault: how many of its invitees gave each answer, and how many came."""
+        ...
+
+    def notify_event_cancelled(
+        self, event_id: str, cancellation: Cancellation, *, partner_name: str
+    ) -> int:
+        """Leaves the vault: how many invitees were sent the cancellation."""
+        ...
+
+    # Find my data
+
+    def holding_link(self, address: str) -> str | None:
+        """Leaves the vault: for the person who proved ``address``, a fresh preference-centre
+        path if the vault holds it; nothing is said about whom else it holds."""
+        ...
+
+    def withdraw_all_consent(self, address: str, evidence: Evidence) -> int:
+        """Leaves the vault: how many consents of the person who proved ``address`` it
+        withdrew."""
+        ...
 
 
-def email_purposes(vaults: Vaults, partner_slug: str) -> list[tuple[str, str]]:
-    """(code, name) of the vault's purposes that write by email: what an audience may use."""
-    from consent.purposes.services import all_purposes
+@runtime_checkable
+class VaultDirectory(Protocol):
+    """The hub's way to each partner's vault."""
 
-    with vaults.transaction(partner_slug) as session:
-        return [(p.code, p.name) for p in all_purposes(session) if Channel.EMAIL in p.channel_list]
-
-
-def notify_event_cancelled(
-    vaults: Vaults,
-    settings: Settings,
-    partner_slug: str,
-    *,
-    partner_name: str,
-    event_id: str,
-    subject: str,
-    body: str,
-    ics: str,
-) -> int:
-    """Queue a cancellation (with its .ics) to the vault's invitees who had not declined."""
-    with vaults.transaction(partner_slug) as session:
-        return invitations.notify_cancellation(
-            session,
-            settings,
-            partner_slug,
-            partner_name=partner_name,
-            event_id=event_id,
-            subject=subject,
-            body=body,
-            ics=ics,
-        )
+    def vault(self, partner_slug: str) -> VaultPort:
+        """The port of ``partner_slug``'s vault."""
+        ...

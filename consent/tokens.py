@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import hashlib
 
-TOKEN_BYTES = 32
+from concord.settings import Settings
+from consent.public import TOKEN_BYTES
+
+__all__ = ["TOKEN_BYTES", "matching_key", "round_key", "token"]
 
 
 def round_key(matching_secret: bytes, round_id: str) -> bytes:
@@ -26,3 +29,16 @@ def token(key: bytes, kind: str, value: str) -> bytes:
     return hashlib.blake2b(
         kind.encode("ascii") + b"\x00" + value.encode("utf-8"), key=key, digest_size=TOKEN_BYTES
     ).digest()
+
+
+def matching_key(settings: Settings, label: str) -> bytes:
+    """The token key of one round, calendar period or event, from the vault's matching secret.
+
+    ``label`` names what the key is for (``calendar-period:<id>``, ``event:<id>`` or a round
+    id); the secret never leaves the vault, and keys for different labels cannot be linked.
+    """
+    if not settings.matching_secret:
+        raise RuntimeError(
+            "no matching secret: set CONCORD_MATCHING_SECRET or CONCORD_MATCHING_SECRET_FILE"
+        )
+    return round_key(settings.matching_secret.encode("utf-8"), label)

@@ -31,7 +31,11 @@ from concord.app import create_app
 from concord.hub import Hub
 from concord.partners.services import add_partner
 from concord.settings import Settings
+from concord.vaults.recording import RecordedDirectory
+from concord.vaults.serialising import SerialisingDirectory
 from consent.db import Vaults
+from consent.in_process import InProcessDirectory
+from consent.public import VaultDirectory
 from consent.setup import prepare_vault
 
 POSTGRES_URL = os.environ.get("CONCORD_TEST_POSTGRES_URL")
@@ -41,6 +45,30 @@ SECRET = "test-secret-key-" + "x" * 32
 
 PARTNER_A = "alpha"
 PARTNER_B = "bravo"
+# How the hub reaches a vault: a function call, or every call and answer through JSON bytes.
+# Tests marked ``crosses_boundary`` run once with each.
+ADAPTERS = ["in_process", "serialising"]
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if (
+        metafunc.definition.get_closest_marker("crosses_boundary")
+        and "vault_adapter" in metafunc.fixturenames
+    ):
+        metafunc.parametrize("vault_adapter", ADAPTERS, indirect=True)
+
+
+@pytest.fixture
+def vault_adapter(request: pytest.FixtureRequest) -> str:
+    return str(getattr(request, "param", "in_process"))
+
+
+def vault_ports(hub: Hub, vaults: Vaults, settings: Settings, adapter: str) -> VaultDirectory:
+    """The hub's way to the vaults through ``adapter``; ``settings`` are the vaults' own."""
+    inner: VaultDirectory = InProcessDirectory(vaults, settings)
+    if adapter == "serialising":
+        inner = SerialisingDirectory(inner)
+    return RecordedDirectory(inner, hub)
 
 
 def cheap_settings(data_dir: Path, **changes: object) -> Settings:
@@ -95,9 +123,19 @@ class World:
     hub: Hub
     vaults: Vaults
     users: dict[str, int]
+    adapter: str = "in_process"
 
     def open_vault(self, slug: str) -> None:
         prepare_vault(self.vaults, slug)
+
+    def ports(self, settings: Settings | None = None) -> VaultDirectory:
+        """The hub's way to the vaults through the adapter under test; ``settings`` (default:
+        the world's) are the vaults' own, such as their mail server."""
+        return vault_ports(self.hub, self.vaults, settings or self.settings, self.adapter)
+
+    @property
+    def directory(self) -> VaultDirectory:
+        return self.ports()
 
 
 # Who is who in the ownership tests: (fixture key, email, role, partner)
@@ -113,7 +151,7 @@ EMAILS = {key: email for key, email, _, _ in PEOPLE}
 
 
 @pytest.fixture
-def world(settings: Settings) -> Iterator[World]:
+def world(settings: Settings, vault_adapter: str) -> Iterator[World]:
     hub = Hub(settings)
     hub.migrate()
     vaults = Vaults(settings)
@@ -136,7 +174,7 @@ def world(settings: Settings) -> Iterator[World]:
                 actor="test",
             )
             users[key] = user.id
-    built = World(settings, hub, vaults, users)
+    built = World(settings, hub, vaults, users, vault_adapter)
     for slug in (PARTNER_A, PARTNER_B):
         built.open_vault(slug)
     yield built
@@ -146,7 +184,7 @@ def world(settings: Settings) -> Iterator[World]:
 
 @pytest.fixture
 def app(world: World) -> Litestar:
-    return create_app(world.settings, hub=world.hub, vaults=world.vaults)
+    return create_app(world.settings, hub=world.hub, vaults=world.vaults, directory=world.directory)
 
 
 def new_client(app: Litestar) -> TestClient[Litestar]:

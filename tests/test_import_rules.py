@@ -1,8 +1,10 @@
 """DESIGN.md's import rules, checked on the source with the ast module.
 
-- ``concord`` never imports ``consent`` or ``outreach``, except in the composition root.
-- ``outreach`` reaches vault data only through ``consent``'s public interface.
-- Nothing outside ``consent`` touches vault tables (``consent.db``, ``consent.models``...).
+- ``concord`` never imports ``consent`` or ``outreach``, except in the composition root; it
+  may use the port to the vaults (``consent.public``).
+- ``outreach`` reaches vault data only through the port (``consent.public``).
+- Nothing outside ``consent`` touches vault tables or the vault database accessor
+  (``consent.db``, ``Vaults``, ``consent.*.models``), except the composition root.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 COMPOSITION_ROOT = {"concord/app.py", "concord/cli", "concord/migrations/env.py"}
-# What outreach may import from consent: the narrow interface (audiences, tokens, flags).
+# What the hub may import from consent: the port to each vault and its wire types.
 CONSENT_PUBLIC = {"consent.public"}
 
 
@@ -27,6 +29,15 @@ def imports(path: Path) -> Iterator[tuple[int, str]]:
                 yield node.lineno, alias.name
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             yield node.lineno, node.module
+
+
+def imported_names(path: Path) -> Iterator[tuple[int, str]]:
+    """Every name taken with ``from x import name``."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            for alias in node.names:
+                yield node.lineno, alias.name
 
 
 def python_files(package: str) -> list[Path]:
@@ -42,18 +53,18 @@ def top(module: str) -> str:
     return module.split(".")[0]
 
 
-def test_platform_does_not_import_vault_or_outreach_outside_the_composition_root() -> None:
+def test_platform_reaches_vaults_only_through_the_port_outside_the_composition_root() -> None:
     offences = [
         f"{path.relative_to(ROOT)}:{line} imports {module}"
         for path in python_files("concord")
         if not in_composition_root(path)
         for line, module in imports(path)
-        if top(module) in {"consent", "outreach"}
+        if top(module) in {"consent", "outreach"} and module not in CONSENT_PUBLIC
     ]
     assert offences == []
 
 
-def test_outreach_uses_only_the_public_interface_of_consent() -> None:
+def test_outreach_reaches_vaults_only_through_the_port() -> None:
     offences = [
         f"{path.relative_to(ROOT)}:{line} imports {module}"
         for path in python_files("outreach")
@@ -76,7 +87,20 @@ def test_no_module_outside_consent_touches_vault_tables(package: str) -> None:
         for line, module in imports(path)
         if module in vault_modules or (top(module) == "consent" and ".models" in module)
     ]
+    offences += [
+        f"{path.relative_to(ROOT)}:{line} imports Vaults"
+        for path in sorted(folder.rglob("*.py"))
+        if not in_composition_root(path)
+        for line, name in imported_names(path)
+        if name == "Vaults"
+    ]
     assert offences == []
+
+
+def test_the_port_module_holds_only_the_port_and_its_wire_types() -> None:
+    """``consent.public`` imports nothing of consent: it is the contract, not an implementation."""
+    path = ROOT / "consent" / "public.py"
+    assert [module for _, module in imports(path) if top(module) in {"consent", "concord"}] == []
 
 
 def test_the_check_itself_finds_a_forbidden_import(tmp_path: Path) -> None:

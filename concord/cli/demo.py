@@ -32,7 +32,7 @@ from concord.partners.services import add_partner, by_slug
 from concord.settings import Settings
 from consent.importing.services import Importer
 from consent.importing.terms import DEFAULT_PURPOSE, check_terms
-from consent.public import queue_to_consenting
+from consent.public import AudienceSegment, Mail
 from consent.purposes.models import LegalBasis
 from outreach.calendar.demo import seed_quarter
 from outreach.matching.models import MatchingRound, RoundStatus
@@ -113,7 +113,7 @@ def seed_demo(platform: Platform) -> None:
 
 def _plan_quarter(platform: Platform) -> None:
     """Fill the shared calendar's coming weeks once, with a few clashes to look at."""
-    planned = seed_quarter(platform.hub, platform.vaults, today=date.today(), actor=ACTOR)
+    planned = seed_quarter(platform.hub, platform.directory, today=date.today(), actor=ACTOR)
     if planned:
         click.echo(f"Planned {planned} demo outreach items on the shared calendar.", err=True)
 
@@ -188,7 +188,7 @@ def _first_round(platform: Platform) -> None:
         )
     if done is None:
         round_id = open_round(platform.hub, scope="all", actor=ACTOR)
-        run_round(platform.hub, platform.vaults, round_id)
+        run_round(platform.hub, platform.directory, round_id)
         click.echo("Ran a first matching round over the demo lists.", err=True)
 
 
@@ -202,20 +202,17 @@ def _write_contact_files(folder: Path) -> None:
 def _first_stakeholder_mail(platform: Platform) -> None:
     """Queue a welcome to a few of the first partner's contacts (once), for the demo mailbox."""
     partner = DEMO_PARTNERS[0]
-    queue_to_consenting(
-        platform.vaults,
-        platform.settings,
-        partner.slug,
-        partner_name=DEMO_PARTNER_NAMES[partner.slug],
-        purpose_code=DEFAULT_PURPOSE,
-        channel="email",
+    welcome = Mail(
         kind="welcome",
         template="message",
-        context={
-            "subject": "Welcome to our stakeholder updates",
-            "body": "We will keep you informed about the standards work that concerns you.\n\n"
-            "Use the links below to choose what you receive.",
-        },
+        subject="Welcome to our stakeholder updates",
+        body="We will keep you informed about the standards work that concerns you.\n\n"
+        "Use the links below to choose what you receive.",
+    )
+    platform.directory.vault(partner.slug).queue_mail(
+        AudienceSegment(DEFAULT_PURPOSE, "email"),
+        welcome,
+        partner_name=DEMO_PARTNER_NAMES[partner.slug],
         idempotency_prefix="demo-welcome",
         limit=3,
     )

@@ -36,7 +36,7 @@ def match(data_dir: Path | None, scope: str, as_json: bool, exact: bool) -> None
             sys.exit(2)
         overlap = run_round(
             platform.hub,
-            platform.vaults,
+            platform.directory,
             round_id,
             progress=lambda text: click.echo(f"round {round_id[:8]}: {text}", err=True),
         )

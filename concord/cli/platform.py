@@ -5,16 +5,19 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 from sqlalchemy import select
 
+from concord.app import vault_directory
 from concord.hub import Hub
 from concord.partners.models import Partner
 from concord.settings import Settings, SettingsError, load_settings
 from consent.db import Vaults
+from consent.public import VaultDirectory
 from consent.setup import prepare_vault
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -30,11 +33,16 @@ def data_dir_option(command: F) -> F:
     )(command)
 
 
-@dataclass
+@dataclass(eq=False)
 class Platform:
     settings: Settings
     hub: Hub
     vaults: Vaults
+
+    @cached_property
+    def directory(self) -> VaultDirectory:
+        """The hub's port to each partner's vault."""
+        return vault_directory(self.hub, self.vaults)
 
     @property
     def hub_location(self) -> str:

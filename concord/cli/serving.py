@@ -15,12 +15,14 @@ from concord.logs import configure_logging
 def run_server(platform: Platform, *, with_scheduler: bool) -> None:
     settings = platform.settings
     configure_logging(settings.log_level)
-    app = create_app(settings, hub=platform.hub, vaults=platform.vaults)
+    app = create_app(
+        settings, hub=platform.hub, vaults=platform.vaults, directory=platform.directory
+    )
     background = (
         scheduling.build(
             platform.hub,
             blocking=False,
-            services={"vaults": platform.vaults},
+            services={"vaults": platform.vaults, "vault_directory": platform.directory},
             extra_jobs=PACKAGE_JOBS,
         )
         if with_scheduler

@@ -5,10 +5,8 @@ packages: it is part of the composition root.
 """
 
 import concord.models
-import consent.finder.models
 import outreach.models
 from concord.migrate import run_migrations
 
 assert outreach.models  # registers outreach's hub tables on HubBase.metadata
-assert consent.finder.models  # and the hub tables of find my data
 run_migrations(concord.models.HubBase.metadata)

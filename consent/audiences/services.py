@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, exists, func, select
@@ -20,23 +19,13 @@ from sqlalchemy.orm import Session
 from consent.audiences.models import AudienceExclusion
 from consent.contacts.models import CategoryMapping, Contact, ContactTag, Identifier
 from consent.ledger.models import ConsentState, CurrentConsent
+from consent.public import AudienceSegment
 from consent.purposes.models import Channel, Purpose
 from consent.suppression.models import Suppression
 from consent.suppression.services import SuppressionKey
 
 OWN = "own:"
 SHARED = "shared:"
-
-
-@dataclass(frozen=True)
-class AudienceSegment:
-    """Who an item is for, in the owning partner's own vocabulary."""
-
-    purpose_code: str
-    channel: str
-    # "" for everyone, "own:<own category>" or "shared:<shared category slug>".
-    category: str = ""
-    tags: tuple[str, ...] = field(default=())
 
 
 def _slug(text: str) -> str:

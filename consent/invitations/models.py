@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from concord.db import UtcDateTime, utcnow
 from consent.db import VaultBase
+from consent.public import Answer
 from consent.purposes.models import _enum
 
 
@@ -18,13 +19,6 @@ class InvitationState(enum.StrEnum):
     # Chosen for the list, waiting for the cross-partner matching to keep or skip it.
     SELECTED = "selected"
     INVITED = "invited"
-
-
-class Answer(enum.StrEnum):
-    NONE = "none"
-    ACCEPTED = "accepted"
-    DECLINED = "declined"
-    WAITING = "waiting"
 
 
 class Invitation(VaultBase):
@@ -51,3 +45,14 @@ class Invitation(VaultBase):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     # The RSVP link stops working when the event is over.
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class InvitedEvent(VaultBase):
+    """The vault's own copy of an event it invited people to: what its attendance sheet
+    shows, so the vault's pages need nothing from the hub."""
+
+    __tablename__ = "invited_events"
+
+    event_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    title: Mapped[str] = mapped_column(String(300))
+    starts_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -12,8 +12,6 @@ from __future__ import annotations
 import contextlib
 import secrets
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, delete, func, select, update
@@ -23,31 +21,24 @@ from concord.db import utcnow
 from concord.mail.smtp import TextAttachment
 from concord.secrets import new_token, token_hash
 from concord.settings import Settings
-from consent.contacts.models import Contact, ContactTag, Identifier
-from consent.invitations.models import Answer, Invitation, InvitationState
+from consent.contacts.models import Contact, ContactTag
+from consent.invitations.models import Invitation, InvitationState, InvitedEvent
 from consent.ledger.models import ConsentState, CurrentConsent
 from consent.outbox import services as outbox
+from consent.overlap.tokenising import tokens_by_contact
+from consent.public import (
+    PSEUDONYM_BYTES,
+    Answer,
+    Audience,
+    InvitationContent,
+    UnknownPurpose,
+)
 from consent.purposes.models import Channel, LegalBasis, Purpose
 from consent.purposes.services import by_code
 from consent.suppression.services import SuppressionKey
-from consent.tokens import token
 
-PSEUDONYM_BYTES = 16
 INVITATION = "event_invitation"
 PLACE_OFFERED = "event_place"
-
-
-class UnknownPurpose(ValueError):
-    """The audience names a purpose this vault does not have."""
-
-
-@dataclass(frozen=True)
-class Audience:
-    """Whom a co-host invites: consenting contacts of a purpose by email, optionally narrowed."""
-
-    purpose_code: str
-    category: str | None = None
-    tag: str | None = None
 
 
 def _candidates(session: Session, purpose: Purpose, audience: Audience) -> Select[Any]:
@@ -93,22 +84,9 @@ def _tokens(
 ) -> dict[int, tuple[bytes, ...]]:
     """Keyed tokens of these contacts' identifiers, leaving out identifiers that several of
     the vault's contacts share (a switchboard says nothing about who a person is)."""
-    shared = {
-        (kind, value)
-        for kind, value in session.execute(
-            select(Identifier.kind, Identifier.value)
-            .group_by(Identifier.kind, Identifier.value)
-            .having(func.count() > 1)
-        )
-    }
     wanted = set(contact_ids)
-    tokens_of: dict[int, tuple[bytes, ...]] = {}
-    for contact_id, kind, value in session.execute(
-        select(Identifier.contact_id, Identifier.kind, Identifier.value)
-    ):
-        if contact_id in wanted and (kind, value) not in shared:
-            tokens_of[contact_id] = (*tokens_of.get(contact_id, ()), token(key, kind, value))
-    return tokens_of
+    tokens_of, _ = tokens_by_contact(session.connection(), key)
+    return {c: found for c, found in tokens_of.items() if c in wanted}
 
 
 def select_audience(
@@ -172,16 +150,6 @@ def invited_tokens(
     return [(secrets.token_bytes(PSEUDONYM_BYTES), tokens_of.get(c, ())) for c in contact_ids]
 
 
-@dataclass(frozen=True)
-class InvitationContent:
-    """What every invitee's message says; the RSVP link is added per invitee."""
-
-    subject: str
-    body: str
-    ics: str
-    expires_at: datetime
-
-
 def send_invitations(
     session: Session,
     settings: Settings,
@@ -205,7 +173,8 @@ def send_invitations(
         if invitation.pseudonym in skip:
             session.delete(invitation)
             continue
-        rsvp = new_token()
+        # The link names its partner, so an answer reaches this vault without asking the others.
+        rsvp = f"{partner_slug}.{new_token()}"
         contact = session.get_one(Contact, invitation.contact_id)
         purpose = session.get_one(Purpose, invitation.purpose_id)
         try:
@@ -236,6 +205,9 @@ def send_invitations(
         invitation.rsvp_token_hash = token_hash(rsvp)
         invitation.expires_at = content.expires_at
         invited += 1
+    copy = session.get(InvitedEvent, event_id) or InvitedEvent(event_id=event_id)
+    copy.title, copy.starts_at = content.title[:300], content.starts_at
+    session.add(copy)
     session.flush()
     return invited, unsendable
 

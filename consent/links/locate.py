@@ -1,4 +1,8 @@
-"""Which vault issued a token: links are opaque, so each partner's vault is asked in turn."""
+"""Which vault issued a token: a link names its partner, so that one vault is asked.
+
+Links sent before partners were named in them (no ``<partner>.`` prefix) are looked for in
+each partner's vault in turn.
+"""
 
 from __future__ import annotations
 
@@ -29,7 +33,9 @@ def partners(hub: Hub) -> list[tuple[str, str]]:
 def locate(hub: Hub, vaults: Vaults, token: str, kind: LinkKind) -> LinkHolder:
     """The vault holding a valid link of ``kind``; :class:`LinkProblem` 404 or 410 otherwise."""
     problem = LinkProblem(404)
-    for slug, name in partners(hub):
+    everyone = partners(hub)
+    named, dot, _ = token.partition(".")
+    for slug, name in [p for p in everyone if p[0] == named] if dot else everyone:
         with vaults.transaction(slug) as session:
             try:
                 link = resolve(session, token, kind)

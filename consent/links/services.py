@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from concord.db import utcnow
 from concord.secrets import new_token, token_hash
 from consent.links.models import LinkKind, StakeholderLink
 from consent.purposes.models import Channel
+from consent.vault_info import VaultInfo
 
 LIFETIMES = {
     LinkKind.PREFERENCES: timedelta(days=90),
@@ -42,9 +43,13 @@ def issue(
     channel: Channel | None = None,
     now: datetime | None = None,
 ) -> str:
-    """Create a link and return its token, which is never stored."""
+    """Create a link and return its token, which is never stored.
+
+    The token names the vault's partner (``<partner>.<secret>``), so the public page it
+    opens asks that one vault; only the hash of the whole token is kept.
+    """
     now = now or utcnow()
-    token = new_token()
+    token = f"{owner(session)}.{new_token()}"
     session.add(
         StakeholderLink(
             token_hash=token_hash(token),
@@ -85,3 +90,10 @@ def purge_expired(session: Session, *, now: datetime | None = None) -> int:
         delete(StakeholderLink).where(StakeholderLink.expires_at < (now or utcnow()))
     )
     return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def owner(session: Session) -> str:
+    """The slug of the partner whose vault this session opened (read once per session)."""
+    if "partner_slug" not in session.info:
+        session.info["partner_slug"] = session.scalar(select(VaultInfo.partner_slug))
+    return str(session.info["partner_slug"])

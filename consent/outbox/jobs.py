@@ -8,7 +8,6 @@ from concord import jobs
 from concord.partners.services import all_partners
 from concord.problems.rows import each_row
 from consent.db import Vaults
-from consent.finder.services import forget_expired
 from consent.links.services import purge_expired
 from consent.outbox.services import send_due
 
@@ -49,10 +48,8 @@ def send_outboxes() -> None:
 
 
 def forget_expired_links() -> None:
-    """Delete expired stakeholder links from every vault, and expired find-my-data codes."""
+    """Delete expired stakeholder links from every vault."""
     vaults, slugs = _context()
-    with jobs.current_hub().transaction() as session:
-        forget_expired(session)
 
     def purge(slug: str) -> int:
         with vaults.transaction(slug) as session:

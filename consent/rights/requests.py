@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import calendar
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
@@ -18,6 +17,7 @@ from sqlalchemy.orm import Session
 from concord.db import utcnow
 from concord.errors import InvalidInput
 from consent.contacts.models import Contact
+from consent.public import RequestCounts
 from consent.rights.models import (
     OPEN_STATUSES,
     RequestExtension,
@@ -141,14 +141,6 @@ def requests_of(session: Session, contact_id: int) -> Sequence[RightsRequest]:
         .where(RightsRequest.contact_id == contact_id)
         .order_by(RightsRequest.id.desc())
     ).all()
-
-
-@dataclass(frozen=True)
-class RequestCounts:
-    """How many requests are open, and how many of those are past their due date."""
-
-    open: int
-    overdue: int
 
 
 def counts(session: Session, now: datetime | None = None) -> RequestCounts:

@@ -32,7 +32,7 @@ from concord.partnership import settings as partnership
 from concord.problems import services as problems
 from concord.web.access import Access, access
 from concord.web.pages import FormBody, page, see_other, viewer_of
-from consent.public import AudienceSegment, Vaults, audience_choices, audience_size
+from consent.public import AudienceSegment, VaultDirectory
 from outreach.calendar import sending, views
 from outreach.calendar.evaluation import Evaluation, evaluate
 from outreach.calendar.feeds import (
@@ -98,9 +98,9 @@ def _form_of(item: OutreachItem) -> dict[str, str]:
     }
 
 
-def _choices(hub: Hub, vaults: Vaults, partner: str) -> dict[str, Any]:
+def _choices(hub: Hub, directory: VaultDirectory, partner: str) -> dict[str, Any]:
     """The options of the item form's lists, the audience ones from the owner's vault."""
-    choices = audience_choices(vaults, partner)
+    choices = directory.vault(partner).audience_choices()
     with hub.transaction() as session:
         shared = session.execute(
             select(SharedCategory.slug, SharedCategory.name).order_by(SharedCategory.name)
@@ -133,14 +133,12 @@ def _segment(form: dict[str, str]) -> AudienceSegment:
     )
 
 
-def _size(vaults: Vaults, hub: Hub, partner: str, form: dict[str, str]) -> int | None:
+def _size(directory: VaultDirectory, hub: Hub, partner: str, form: dict[str, str]) -> int | None:
     segment = _segment(form)
     if not segment.purpose_code or segment.channel not in {c.value for c in ItemChannel}:
         return None
     # On an item's own page, the contacts left out of it are not counted.
-    return audience_size(
-        vaults, hub.settings, partner, segment, item_ref=form.get("item_ref") or None
-    )
+    return directory.vault(partner).audience_size(segment, item_ref=form.get("item_ref") or None)
 
 
 class CalendarItemsController(Controller):
@@ -166,7 +164,7 @@ class CalendarItemsController(Controller):
         self,
         request: Request[Any, Any, Any],
         hub: NamedDependency[Hub],
-        vaults: NamedDependency[Vaults],
+        directory: NamedDependency[VaultDirectory],
         partner: FromPath[str],
         day: FromQuery[str | None] = None,
     ) -> Template:
@@ -182,13 +180,13 @@ class CalendarItemsController(Controller):
             "channel": ItemChannel.EMAIL.value,
             "kind": ItemKind.NEWSLETTER.value,
         }
-        return self._new(request, hub, vaults, partner, form, {})
+        return self._new(request, hub, directory, partner, form, {})
 
     def _new(
         self,
         request: Request[Any, Any, Any],
         hub: Hub,
-        vaults: Vaults,
+        directory: VaultDirectory,
         partner: str,
         form: dict[str, str],
         errors: dict[str, str],
@@ -201,7 +199,7 @@ class CalendarItemsController(Controller):
             "form": {**form, "form_key": form.get("form_key") or secrets.token_hex(16)},
             "errors": errors,
             "size": size,
-            **_choices(hub, vaults, partner),
+            **_choices(hub, directory, partner),
         }
         return page(request, NEW, context, status_code=status)
 
@@ -210,7 +208,7 @@ class CalendarItemsController(Controller):
         self,
         request: Request[Any, Any, Any],
         hub: NamedDependency[Hub],
-        vaults: NamedDependency[Vaults],
+        directory: NamedDependency[VaultDirectory],
         partner: FromPath[str],
         data: FormBody,
     ) -> Response[Any]:
@@ -218,14 +216,14 @@ class CalendarItemsController(Controller):
             fields = parse_item(data)
             item_id = create_item(
                 hub,
-                vaults,
+                directory,
                 partner,
                 fields,
                 actor=viewer_of(request).actor,
                 form_key=data.get("form_key", ""),
             )
         except InvalidInput as error:
-            return self._new(request, hub, vaults, partner, data, error.errors, status=400)
+            return self._new(request, hub, directory, partner, data, error.errors, status=400)
         return see_other(f"/partners/{partner}/calendar/items/{item_id}")
 
     @get("/audience", sync_to_thread=True, opt=access(Access.PARTNER_VAULT))
@@ -233,37 +231,37 @@ class CalendarItemsController(Controller):
         self,
         request: Request[Any, Any, Any],
         hub: NamedDependency[Hub],
-        vaults: NamedDependency[Vaults],
+        directory: NamedDependency[VaultDirectory],
         partner: FromPath[str],
     ) -> Template:
         """The size of the audience the form describes: a fragment for htmx, or the form
         again with the size (the button for browsers without JavaScript)."""
         form = {k: str(v) for k, v in request.query_params.items() if k != "_csrf_token"}
-        size = _size(vaults, hub, partner, form)
+        size = _size(directory, hub, partner, form)
         if request.headers.get("hx-request"):
             return Template(template_name=AUDIENCE, context={"size": size})
         if form.get("item_ref"):
             return self._item(
-                request, hub, vaults, partner, form["item_ref"], form=form, errors={}, size=size
+                request, hub, directory, partner, form["item_ref"], form=form, errors={}, size=size
             )
-        return self._new(request, hub, vaults, partner, form, {}, size=size)
+        return self._new(request, hub, directory, partner, form, {}, size=size)
 
     @get("/items/{item_id:str}", sync_to_thread=True, opt=access(Access.PARTNER_VAULT))
     def item(
         self,
         request: Request[Any, Any, Any],
         hub: NamedDependency[Hub],
-        vaults: NamedDependency[Vaults],
+        directory: NamedDependency[VaultDirectory],
         partner: FromPath[str],
         item_id: FromPath[str],
     ) -> Template:
-        return self._item(request, hub, vaults, partner, item_id, form=None, errors={})
+        return self._item(request, hub, directory, partner, item_id, form=None, errors={})
 
     def _item(
         self,
         request: Request[Any, Any, Any],
         hub: Hub,
-        vaults: Vaults,
+        directory: VaultDirectory,
         partner: str,
         item_id: str,
         *,
@@ -298,9 +296,9 @@ class CalendarItemsController(Controller):
             "left_out": left_out,
             "stored_problem": problem,
             "noted_problems": noted,
-            "size": size if size is not None else _size(vaults, hub, partner, _form_of(item)),
+            "size": size if size is not None else _size(directory, hub, partner, _form_of(item)),
             **sending_context,
-            **_choices(hub, vaults, partner),
+            **_choices(hub, directory, partner),
         }
         if message_form is not None:
             context["message_form"] = message_form
@@ -312,7 +310,7 @@ class CalendarItemsController(Controller):
         self,
         request: Request[Any, Any, Any],
         hub: NamedDependency[Hub],
-        vaults: NamedDependency[Vaults],
+        directory: NamedDependency[VaultDirectory],
         partner: FromPath[str],
         item_id: FromPath[str],
         data: FormBody,
@@ -327,7 +325,7 @@ class CalendarItemsController(Controller):
             return self._item(
                 request,
                 hub,
-                vaults,
+                directory,
                 partner,
                 item_id,
                 form=None,
@@ -345,19 +343,19 @@ class CalendarItemsController(Controller):
         self,
         request: Request[Any, Any, Any],
         hub: NamedDependency[Hub],
-        vaults: NamedDependency[Vaults],
+        directory: NamedDependency[VaultDirectory],
         partner: FromPath[str],
         item_id: FromPath[str],
     ) -> Template:
         """Ask before sending: how many people the message goes to, and that it cannot wait."""
-        return self._send_now_page(request, hub, vaults, partner, item_id, errors={})
+        return self._send_now_page(request, hub, directory, partner, item_id, errors={})
 
     @post("/items/{item_id:str}/send-now", sync_to_thread=True, opt=access(Access.PARTNER_VAULT))
     def send_now(
         self,
         request: Request[Any, Any, Any],
         hub: NamedDependency[Hub],
-        vaults: NamedDependency[Vaults],
+        directory: NamedDependency[VaultDirectory],
         partner: FromPath[str],
         item_id: FromPath[str],
         data: FormBody,
@@ -372,18 +370,18 @@ class CalendarItemsController(Controller):
             )
         except InvalidInput as error:
             return self._send_now_page(
-                request, hub, vaults, partner, item_id, errors=error.errors, status=400
+                request, hub, directory, partner, item_id, errors=error.errors, status=400
             )
         except LookupError:
             raise NotFoundException() from None
-        refresh_audience(hub, vaults, item_id)
+        refresh_audience(hub, directory, item_id)
         return see_other(f"/partners/{partner}/calendar/items/{item_id}?send_now=1#sending")
 
     def _send_now_page(
         self,
         request: Request[Any, Any, Any],
         hub: Hub,
-        vaults: Vaults,
+        directory: VaultDirectory,
         partner: str,
         item_id: str,
         *,
@@ -401,7 +399,7 @@ class CalendarItemsController(Controller):
             "partner": partner,
             "item": item,
             "allowed": allowed,
-            "recipients": _size(vaults, hub, partner, _form_of(item)) if allowed else None,
+            "recipients": _size(directory, hub, partner, _form_of(item)) if allowed else None,
             "errors": errors,
         }
         return page(request, SEND_NOW, context, status_code=status)
@@ -411,13 +409,13 @@ class CalendarItemsController(Controller):
         self,
         request: Request[Any, Any, Any],
         hub: NamedDependency[Hub],
-        vaults: NamedDependency[Vaults],
+        directory: NamedDependency[VaultDirectory],
         partner: FromPath[str],
         item_id: FromPath[str],
     ) -> Template:
         """The item's sending progress: the fragment htmx polls while it sends, or the page."""
         if not request.headers.get("hx-request"):
-            return self._item(request, hub, vaults, partner, item_id, form=None, errors={})
+            return self._item(request, hub, directory, partner, item_id, form=None, errors={})
         with hub.transaction() as session:
             item = own_item(session, partner, item_id)
             if item is None:
@@ -430,7 +428,7 @@ class CalendarItemsController(Controller):
         self,
         request: Request[Any, Any, Any],
         hub: NamedDependency[Hub],
-        vaults: NamedDependency[Vaults],
+        directory: NamedDependency[VaultDirectory],
         partner: FromPath[str],
         item_id: FromPath[str],
         data: FormBody,
@@ -439,7 +437,7 @@ class CalendarItemsController(Controller):
             fields = parse_item(data)
             update_item(
                 hub,
-                vaults,
+                directory,
                 partner,
                 item_id,
                 fields,
@@ -448,10 +446,17 @@ class CalendarItemsController(Controller):
             )
         except InvalidInput as error:
             return self._item(
-                request, hub, vaults, partner, item_id, form=data, errors=error.errors, status=400
+                request,
+                hub,
+                directory,
+                partner,
+                item_id,
+                form=data,
+                errors=error.errors,
+                status=400,
             )
         except EditConflict as conflict:
-            return self._conflict(request, hub, vaults, partner, item_id, data, conflict)
+            return self._conflict(request, hub, directory, partner, item_id, data, conflict)
         except LookupError:
             raise NotFoundException() from None
         return see_other(f"/partners/{partner}/calendar/items/{item_id}?saved=1")
@@ -460,7 +465,7 @@ class CalendarItemsController(Controller):
         self,
         request: Request[Any, Any, Any],
         hub: Hub,
-        vaults: Vaults,
+        directory: VaultDirectory,
         partner: str,
         item_id: str,
         data: dict[str, str],
@@ -472,7 +477,7 @@ class CalendarItemsController(Controller):
         return self._item(
             request,
             hub,
-            vaults,
+            directory,
             partner,
             item_id,
             form=form,
@@ -486,7 +491,7 @@ class CalendarItemsController(Controller):
         self,
         request: Request[Any, Any, Any],
         hub: NamedDependency[Hub],
-        vaults: NamedDependency[Vaults],
+        directory: NamedDependency[VaultDirectory],
         partner: FromPath[str],
         item_id: FromPath[str],
         data: FormBody,
@@ -495,7 +500,7 @@ class CalendarItemsController(Controller):
             day = date.fromisoformat(data.get("day", "").strip())
             move_item(
                 hub,
-                vaults,
+                directory,
                 partner,
                 item_id,
                 day,
@@ -506,7 +511,7 @@ class CalendarItemsController(Controller):
             return self._item(
                 request,
                 hub,
-                vaults,
+                directory,
                 partner,
                 item_id,
                 form=None,
@@ -515,10 +520,17 @@ class CalendarItemsController(Controller):
             )
         except InvalidInput as error:
             return self._item(
-                request, hub, vaults, partner, item_id, form=None, errors=error.errors, status=400
+                request,
+                hub,
+                directory,
+                partner,
+                item_id,
+                form=None,
+                errors=error.errors,
+                status=400,
             )
         except EditConflict as conflict:
-            return self._conflict(request, hub, vaults, partner, item_id, data, conflict)
+            return self._conflict(request, hub, directory, partner, item_id, data, conflict)
         except LookupError:
             raise NotFoundException() from None
         return see_other(f"/partners/{partner}/calendar/items/{item_id}?moved=1")
@@ -528,18 +540,25 @@ class CalendarItemsController(Controller):
         self,
         request: Request[Any, Any, Any],
         hub: NamedDependency[Hub],
-        vaults: NamedDependency[Vaults],
+        directory: NamedDependency[VaultDirectory],
         partner: FromPath[str],
         item_id: FromPath[str],
     ) -> Response[Any]:
         """Leave the over-cap recipients out, where the principles allow per-contact answers."""
         try:
             count = leave_out_over_cap(
-                hub, vaults, partner, item_id, actor=viewer_of(request).actor
+                hub, directory, partner, item_id, actor=viewer_of(request).actor
             )
         except InvalidInput as error:
             return self._item(
-                request, hub, vaults, partner, item_id, form=None, errors=error.errors, status=400
+                request,
+                hub,
+                directory,
+                partner,
+                item_id,
+                form=None,
+                errors=error.errors,
+                status=400,
             )
         except LookupError:
             raise NotFoundException() from None

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from concord.hub import Hub
 from concord.partners.models import Partner
-from consent.public import Vaults
+from consent.public import VaultDirectory
 from outreach.calendar.evaluation import reevaluate_stale
 from outreach.calendar.items import ItemFields, create_item
 from outreach.calendar.models import ItemChannel, ItemKind, ItemStatus, OutreachItem, Visibility
@@ -29,7 +29,9 @@ TITLES: Sequence[tuple[str, ItemKind, str]] = (
 )
 
 
-def seed_quarter(hub: Hub, vaults: Vaults, *, today: date, actor: str, seed: int = 2026) -> int:
+def seed_quarter(
+    hub: Hub, vaults: VaultDirectory, *, today: date, actor: str, seed: int = 2026
+) -> int:
     """Plan the demo's items once (nothing happens if any item exists); returns how many."""
     with hub.transaction() as session:
         if session.scalar(select(OutreachItem.id).limit(1)) is not None:

@@ -27,14 +27,7 @@ from concord.hub import Hub
 from concord.inputs import Window
 from concord.partnership import settings as partnership
 from concord.problems.rows import each_row
-from consent.public import (
-    AudienceSegment,
-    Vaults,
-    audience_tokens,
-    check_audience,
-    exclude_from_audience,
-    forget_audience,
-)
+from consent.public import AudienceSegment, VaultDirectory
 from outreach.calendar.models import (
     CalendarAudience,
     ItemChannel,
@@ -198,9 +191,9 @@ def parse_item(data: dict[str, str]) -> ItemFields:
     )
 
 
-def check_with_vault(vaults: Vaults, partner_slug: str, fields: ItemFields) -> None:
+def check_with_vault(vaults: VaultDirectory, partner_slug: str, fields: ItemFields) -> None:
     """The purpose and channel must exist in the owner's own catalogue."""
-    errors = check_audience(vaults, partner_slug, fields.segment)
+    errors = vaults.vault(partner_slug).check_audience(fields.segment)
     if errors:
         raise InvalidInput(errors)
 
@@ -229,7 +222,7 @@ def _values(fields: ItemFields) -> dict[str, object]:
 
 def create_item(
     hub: Hub,
-    vaults: Vaults,
+    vaults: VaultDirectory,
     partner_slug: str,
     fields: ItemFields,
     *,
@@ -353,7 +346,7 @@ def check_timing(
 
 def update_item(
     hub: Hub,
-    vaults: Vaults,
+    vaults: VaultDirectory,
     partner_slug: str,
     item_id: str,
     fields: ItemFields,
@@ -388,7 +381,7 @@ def update_item(
 
 def move_item(
     hub: Hub,
-    vaults: Vaults,
+    vaults: VaultDirectory,
     partner_slug: str,
     item_id: str,
     day: date,
@@ -428,7 +421,7 @@ def move_item(
 
 def refresh_audience(
     hub: Hub,
-    vaults: Vaults,
+    vaults: VaultDirectory,
     item_id: str,
     *,
     rules: partnership.PartnershipSettings | None = None,
@@ -449,7 +442,7 @@ def refresh_audience(
         else:
             forget = None
     if forget is not None:
-        forget_audience(vaults, forget, item_id)
+        vaults.vault(forget).forget_audience(item_id)
         return
     with hub.transaction() as session:
         item = session.get_one(OutreachItem, item_id)
@@ -463,10 +456,7 @@ def refresh_audience(
         partner_slug, counts = item.partner_slug, item.status.counts
     payload: bytes | None = None
     if counts and hub.settings.matching_secret:
-        tokens = audience_tokens(
-            vaults,
-            hub.settings,
-            partner_slug,
+        tokens = vaults.vault(partner_slug).audience_tokens(
             segment,
             period_id=period,
             item_ref=item_id,
@@ -474,7 +464,7 @@ def refresh_audience(
         )
         payload = pack(tokens.records, tokens.pseudonyms)
     else:
-        forget_audience(vaults, partner_slug, item_id)
+        vaults.vault(partner_slug).forget_audience(item_id)
     with hub.transaction() as session:
         existing = session.get(CalendarAudience, item_id)
         if payload is None:
@@ -522,7 +512,7 @@ def mark_neighbours_stale(
 
 
 def clear_expired_audiences(
-    hub: Hub, now: datetime | None = None, *, vaults: Vaults | None = None
+    hub: Hub, now: datetime | None = None, *, vaults: VaultDirectory | None = None
 ) -> int:
     """Retention: delete every audience whose calendar period has ended (and, given the
     vaults, the pseudonym maps the owners kept for them)."""
@@ -540,7 +530,7 @@ def clear_expired_audiences(
             "calendar.retention",
             "outreach item",
             expired,
-            lambda row: forget_audience(vaults, row[1], row[0]),
+            lambda row: vaults.vault(row[1]).forget_audience(row[0]),
             ident=lambda row: row[0],
             partner=lambda row: row[1],
         )
@@ -549,7 +539,7 @@ def clear_expired_audiences(
 
 def leave_out_over_cap(
     hub: Hub,
-    vaults: Vaults,
+    vaults: VaultDirectory,
     partner_slug: str,
     item_id: str,
     *,
@@ -575,7 +565,9 @@ def leave_out_over_cap(
         )
     refresh_audience(hub, vaults, item_id, rules=rules)
     chosen = over_cap_pseudonyms(hub, item_id, rules=rules)
-    left_out = exclude_from_audience(vaults, partner_slug, item_id, chosen, reason="fatigue_cap")
+    left_out = vaults.vault(partner_slug).exclude_from_audience(
+        item_id, list(chosen), reason="fatigue_cap"
+    )
     with hub.transaction() as session:
         chain.record(
             session, actor=actor, action="calendar.item.leave_out", object_ref=f"item:{item_id}"

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import logging
+from typing import cast
 
 from concord import jobs
-from consent.public import Vaults
+from consent.public import VaultDirectory
 from outreach.calendar.evaluation import reevaluate_stale
 from outreach.calendar.items import clear_expired_audiences
 from outreach.calendar.sending import send_due_items
@@ -20,8 +21,7 @@ def refresh_clashes() -> None:
 
 
 def retention() -> None:
-    vaults = jobs.bound("vaults")
-    assert isinstance(vaults, Vaults)
+    vaults = cast(VaultDirectory, jobs.bound("vault_directory"))
     cleared = clear_expired_audiences(jobs.current_hub(), vaults=vaults)
     if cleared:
         log.info("calendar retention deleted the tokens of %d audiences", cleared)
@@ -29,8 +29,7 @@ def retention() -> None:
 
 def send_items() -> None:
     """Send the scheduled email items whose time has come (and finish any left half sent)."""
-    vaults = jobs.bound("vaults")
-    assert isinstance(vaults, Vaults)
+    vaults = cast(VaultDirectory, jobs.bound("vault_directory"))
     send_due_items(jobs.current_hub(), vaults)
 
 

@@ -1,8 +1,8 @@
 """Sending a scheduled email item from its owner's vault outbox, at its time, by the worker.
 
 The hub knows the item (its segment, its subject and body) and how sending went, in counts;
-who receives it is decided inside the owner's vault at send time (:func:`consent.public.
-queue_to_audience`), with consent checked then and again just before each message goes out.
+who receives it is decided inside the owner's vault at send time (:meth:`consent.public.VaultPort.
+queue_mail`), with consent checked then and again just before each message goes out.
 
 The item moves ``scheduled`` -> ``sending`` -> ``sent`` by compare-and-set on its row, so two
 workers (or a worker and a person editing the item) never both act on one transition. Every
@@ -27,15 +27,7 @@ from concord.errors import InvalidInput
 from concord.hub import Hub
 from concord.partners.models import Partner
 from concord.problems.rows import each_row
-from concord.settings import Settings
-from consent.public import (
-    AudienceSegment,
-    Vaults,
-    cancel_queued_messages,
-    outbox_status,
-    queue_to_audience,
-    send_due_messages,
-)
+from consent.public import AudienceSegment, Mail, VaultDirectory
 from outreach.calendar.models import ItemChannel, ItemSend, ItemStatus, OutreachItem
 
 log = logging.getLogger("outreach.calendar")
@@ -326,31 +318,22 @@ def _still_sending(hub: Hub, item_id: str) -> bool:
 
 def send_item(
     hub: Hub,
-    vaults: Vaults,
+    vaults: VaultDirectory,
     item_id: str,
     *,
     now: datetime | None = None,
-    settings: Settings | None = None,
 ) -> None:
-    """Send one due item, or carry on with one a stopped worker left half sent.
-
-    ``settings`` (default: the hub's) names the mail server.
-    """
+    """Send one due item, or carry on with one a stopped worker left half sent."""
     now = now or utcnow()
     job = _start(hub, item_id, now)
     if job is None:
         return
-    settings = settings or hub.settings
+    vault = vaults.vault(job.partner_slug)
     if not job.queued:
-        report = queue_to_audience(
-            vaults,
-            settings,
-            job.partner_slug,
+        report = vault.queue_mail(
             job.segment,
+            Mail(KIND, TEMPLATE, job.subject, job.body),
             partner_name=job.partner_name,
-            kind=KIND,
-            template=TEMPLATE,
-            context={"subject": job.subject, "body": job.body},
             idempotency_prefix=job.prefix,
             item_ref=item_id,
         )
@@ -362,7 +345,7 @@ def send_item(
         waiting = record_progress(hub, vaults, item_id)
         if not waiting:
             break
-        sent = send_due_messages(vaults, settings, job.partner_slug)
+        sent = vault.send_due_mail()
         if not (sent.sent or sent.failed or sent.cancelled or sent.retrying):
             break  # what is left waits for a retry, or for another sender's claim
     # Cancelled while this ran: whatever was queued meanwhile is stopped too.
@@ -371,7 +354,7 @@ def send_item(
     record_progress(hub, vaults, item_id)
 
 
-def record_progress(hub: Hub, vaults: Vaults, item_id: str) -> int:
+def record_progress(hub: Hub, vaults: VaultDirectory, item_id: str) -> int:
     """Copy the outbox's counts for the item to the hub; finish the item when nothing is left.
 
     Returns how many of its messages still wait (queued or being sent).
@@ -379,7 +362,7 @@ def record_progress(hub: Hub, vaults: Vaults, item_id: str) -> int:
     with hub.transaction() as session:
         item = session.get_one(OutreachItem, item_id)
         partner_slug, prefix = item.partner_slug, prefix_of(item.uid)
-    counts = outbox_status(vaults, partner_slug, prefix)
+    counts = vaults.vault(partner_slug).mail_status(prefix)
     waiting = counts.get("queued", 0) + counts.get("sending", 0)
     with hub.transaction() as session:
         row = session.get(ItemSend, item_id)
@@ -402,22 +385,20 @@ def record_progress(hub: Hub, vaults: Vaults, item_id: str) -> int:
     return waiting
 
 
-def stop_item_messages(hub: Hub, vaults: Vaults, item_id: str) -> int:
+def stop_item_messages(hub: Hub, vaults: VaultDirectory, item_id: str) -> int:
     """Cancel the item's messages not sent yet (the item was cancelled); returns how many."""
     with hub.transaction() as session:
         item = session.get(OutreachItem, item_id)
         if item is None or session.get(ItemSend, item_id) is None:
             return 0
         partner_slug, prefix = item.partner_slug, prefix_of(item.uid)
-    stopped = cancel_queued_messages(vaults, hub.settings, partner_slug, prefix, "item cancelled")
+    stopped = vaults.vault(partner_slug).cancel_queued_mail(prefix, "item cancelled")
     if stopped:
         log.info("calendar: stopped %d messages of a cancelled item", stopped)
     return stopped
 
 
-def send_due_items(
-    hub: Hub, vaults: Vaults, *, now: datetime | None = None, settings: Settings | None = None
-) -> int:
+def send_due_items(hub: Hub, vaults: VaultDirectory, *, now: datetime | None = None) -> int:
     """Send every due item; returns how many were looked at. An item that fails is noted for
     its owner's staff and tried again on the next run."""
     due = due_items(hub, now)
@@ -426,7 +407,7 @@ def send_due_items(
         "calendar.send_items",
         "outreach item",
         due,
-        lambda row: send_item(hub, vaults, row[0], now=now, settings=settings),
+        lambda row: send_item(hub, vaults, row[0], now=now),
         ident=lambda row: row[0],
         partner=lambda row: row[1],
     )

@@ -20,22 +20,11 @@ from concord.partners.models import Partner
 from concord.partnership.settings import current
 from concord.web.access import Access, access
 from concord.web.pages import FormBody, page, see_other, viewer_of
-from consent.public import (
-    Answer,
-    Audience,
-    LinkProblem,
-    UnknownPurpose,
-    Vaults,
-    email_purposes,
-    event_attendance_sheet,
-    event_audience_size,
-    event_invitation_counts,
-    record_event_attendance,
-)
+from consent.public import Answer, Audience, UnknownPurpose, VaultDirectory
 from outreach.events import services
-from outreach.events.lists import ListBusy, cancel_event, commit_list
+from outreach.events.lists import ListBusy, cancel_event, commit_list, count_attendance
 from outreach.events.models import EventHost, EventStatus, HostStatus, JointEvent
-from outreach.events.rsvp import Choice, RsvpClosed, answer, invitation
+from outreach.events.rsvp import Choice, LinkProblem, RsvpClosed, answer, invitation
 from outreach.matching.disclosure import publish
 
 LINK_MESSAGES = {
@@ -91,8 +80,17 @@ class EventsController(Controller):
 
     @get("/{event_id:str}", sync_to_thread=True, opt=access(Access.SIGNED_IN))
     def detail(
-        self, request: Request[Any, Any, Any], hub: NamedDependency[Hub], event_id: FromPath[str]
+        self,
+        request: Request[Any, Any, Any],
+        hub: NamedDependency[Hub],
+        directory: NamedDependency[VaultDirectory],
+        event_id: FromPath[str],
     ) -> Template:
+        viewer = viewer_of(request)
+        with hub.transaction() as session:
+            if not services.may_see(session, event_id, viewer.partner_slug, viewer.is_secretariat):
+                raise NotFoundException()
+        count_attendance(hub, directory, event_id)
         return _detail(request, hub, event_id, errors={})
 
 
@@ -215,7 +213,7 @@ class PartnerEventsController(Controller):
         self,
         request: Request[Any, Any, Any],
         hub: NamedDependency[Hub],
-        vaults: NamedDependency[Vaults],
+        directory: NamedDependency[VaultDirectory],
         partner: FromPath[str],
         event_id: FromPath[str],
     ) -> Response[Any]:
@@ -223,7 +221,7 @@ class PartnerEventsController(Controller):
         try:
             cancel_event(
                 hub,
-                vaults,
+                directory,
                 request.app.state.settings,
                 event_id=event_id,
                 partner_slug=partner,
@@ -263,7 +261,7 @@ class PartnerEventsController(Controller):
         self,
         request: Request[Any, Any, Any],
         hub: NamedDependency[Hub],
-        vaults: NamedDependency[Vaults],
+        directory: NamedDependency[VaultDirectory],
         partner: FromPath[str],
         event_id: FromPath[str],
         purpose: FromQuery[str | None] = None,
@@ -271,13 +269,13 @@ class PartnerEventsController(Controller):
         tag: FromQuery[str | None] = None,
     ) -> Template:
         form = {"purpose": purpose or "", "category": category or "", "tag": tag or ""}
-        return self._invitations(request, hub, vaults, partner, event_id, form, {})
+        return self._invitations(request, hub, directory, partner, event_id, form, {})
 
     def _invitations(
         self,
         request: Request[Any, Any, Any],
         hub: Hub,
-        vaults: Vaults,
+        directory: VaultDirectory,
         partner: FromPath[str],
         event_id: str,
         form: dict[str, str],
@@ -285,13 +283,14 @@ class PartnerEventsController(Controller):
         status: int = 200,
     ) -> Template:
         event, host = _cohosted(hub, event_id, partner)
-        purposes = email_purposes(vaults, partner)
+        vault = directory.vault(partner)
+        purposes = [
+            (p.code, p.name) for p in vault.audience_choices().purposes if "email" in p.channels
+        ]
         size = None
         if form.get("purpose") and not errors:
             try:
-                size = event_audience_size(
-                    vaults, request.app.state.settings, partner, _audience(form)
-                )
+                size = vault.event_audience_size(_audience(form))
             except UnknownPurpose:
                 errors = {"purpose": "Choose a purpose you write to by email."}
         with hub.transaction() as session:
@@ -318,7 +317,7 @@ class PartnerEventsController(Controller):
         self,
         request: Request[Any, Any, Any],
         hub: NamedDependency[Hub],
-        vaults: NamedDependency[Vaults],
+        directory: NamedDependency[VaultDirectory],
         partner: FromPath[str],
         event_id: FromPath[str],
         data: FormBody,
@@ -327,11 +326,11 @@ class PartnerEventsController(Controller):
         form = {k: data.get(k, "") for k in ("purpose", "category", "tag")}
         if not form["purpose"]:
             errors = {"purpose": "Choose whom to invite: a purpose you write to by email."}
-            return self._invitations(request, hub, vaults, partner, event_id, form, errors, 400)
+            return self._invitations(request, hub, directory, partner, event_id, form, errors, 400)
         try:
             commit_list(
                 hub,
-                vaults,
+                directory,
                 request.app.state.settings,
                 event_id=event_id,
                 partner_slug=partner,
@@ -340,53 +339,12 @@ class PartnerEventsController(Controller):
             )
         except InvalidInput as error:
             return self._invitations(
-                request, hub, vaults, partner, event_id, form, error.errors, 400
+                request, hub, directory, partner, event_id, form, error.errors, 400
             )
         except ListBusy:
             errors = {"purpose": "Another co-host's list is being matched. Try again shortly."}
-            return self._invitations(request, hub, vaults, partner, event_id, form, errors, 409)
+            return self._invitations(request, hub, directory, partner, event_id, form, errors, 409)
         return see_other(f"/partners/{partner}/events/{event_id}/invitations")
-
-    @get("/{event_id:str}/attendance", sync_to_thread=True)
-    def attendance(
-        self,
-        request: Request[Any, Any, Any],
-        hub: NamedDependency[Hub],
-        vaults: NamedDependency[Vaults],
-        partner: FromPath[str],
-        event_id: FromPath[str],
-    ) -> Template:
-        event, host = _cohosted(hub, event_id, partner)
-        return page(
-            request,
-            "outreach/events/attendance/page.html",
-            {
-                "event": event,
-                "partner": partner,
-                "sheet": event_attendance_sheet(vaults, partner, event_id),
-                "attended": host.attended,
-            },
-        )
-
-    @post("/{event_id:str}/attendance", sync_to_thread=True)
-    def record_attendance(
-        self,
-        request: Request[Any, Any, Any],
-        hub: NamedDependency[Hub],
-        vaults: NamedDependency[Vaults],
-        partner: FromPath[str],
-        event_id: FromPath[str],
-        data: FormBody,
-    ) -> Response[Any]:
-        _cohosted(hub, event_id, partner)
-        # One checkbox per invitee, named after its opaque reference.
-        present = [name.removeprefix("present-") for name in data if name.startswith("present-")]
-        attended = record_event_attendance(vaults, partner, event_id, present)
-        with hub.transaction() as session:
-            host = session.get_one(EventHost, (event_id, partner))
-            host.attended = attended
-            host.accepted = event_invitation_counts(vaults, partner, event_id).get("accepted", 0)
-        return see_other(f"/partners/{partner}/events/{event_id}/attendance")
 
 
 def _audience(form: dict[str, str]) -> Audience:
@@ -410,12 +368,12 @@ class RsvpController(Controller):
         self,
         request: Request[Any, Any, Any],
         hub: NamedDependency[Hub],
-        vaults: NamedDependency[Vaults],
+        directory: NamedDependency[VaultDirectory],
         token: FromPath[str],
         done: FromQuery[str | None] = None,
     ) -> Template:
         try:
-            handle = invitation(hub, vaults, token)
+            handle = invitation(hub, directory, token)
         except LinkProblem as problem:
             raise HTTPException(
                 status_code=problem.status, detail=LINK_MESSAGES[problem.status]
@@ -428,7 +386,7 @@ class RsvpController(Controller):
         self,
         request: Request[Any, Any, Any],
         hub: NamedDependency[Hub],
-        vaults: NamedDependency[Vaults],
+        directory: NamedDependency[VaultDirectory],
         token: FromPath[str],
         data: FormBody,
     ) -> Response[Any]:
@@ -437,7 +395,7 @@ class RsvpController(Controller):
         except ValueError:
             raise HTTPException(status_code=400, detail="Choose to accept or decline.") from None
         try:
-            result = answer(hub, vaults, request.app.state.settings, token, choice)
+            result = answer(hub, directory, token, choice)
         except LinkProblem as problem:
             raise HTTPException(
                 status_code=problem.status, detail=LINK_MESSAGES[problem.status]

@@ -29,14 +29,11 @@ from concord.partners.services import by_slug
 from concord.settings import Settings
 from consent.public import (
     Audience,
+    Cancellation,
     InvitationContent,
+    Invitee,
     UnknownPurpose,
-    Vaults,
-    event_invited_tokens,
-    event_list_for_matching,
-    forget_event_selection,
-    notify_event_cancelled,
-    send_event_invitations,
+    VaultDirectory,
 )
 from outreach.events.ics import invitation_ics
 from outreach.events.models import (
@@ -96,7 +93,7 @@ def invitation_text(event: JointEvent, partner_name: str) -> tuple[str, str]:
 
 def commit_list(
     hub: Hub,
-    vaults: Vaults,
+    vaults: VaultDirectory,
     settings: Settings,
     *,
     event_id: str,
@@ -149,7 +146,7 @@ def commit_list(
 
 def _match_and_send(
     hub: Hub,
-    vaults: Vaults,
+    vaults: VaultDirectory,
     settings: Settings,
     event: JointEvent,
     partner_slug: str,
@@ -171,34 +168,37 @@ def _match_and_send(
             )
         ]
     try:
-        mine = event_list_for_matching(
-            vaults, settings, partner_slug, event_id=event.id, audience=audience
-        )
+        mine = vaults.vault(partner_slug).select_event_list(event.id, audience)
     except UnknownPurpose:
         raise InvalidInput.one("purpose", "Choose a purpose you write to by email.") from None
     try:
-        published = {
-            slug: event_invited_tokens(vaults, settings, slug, event.id) for slug in earlier
-        }
+        published = {slug: vaults.vault(slug).invited_tokens(event.id) for slug in earlier}
         published[partner_slug] = mine
         with hub.transaction() as session:
             rows = [
-                {"event_id": event.id, "partner_slug": slug, "pseudonym": pseudonym, "token": value}
+                {
+                    "event_id": event.id,
+                    "partner_slug": slug,
+                    "pseudonym": record.pseudonym,
+                    "token": value,
+                }
                 for slug, records in published.items()
-                for pseudonym, tokens in records
-                for value in tokens
+                for record in records
+                for value in record.tokens
             ]
             if rows:
                 session.execute(insert(EventListToken), rows)
         skip = _linked_to_earlier(hub, event.id, partner_slug, mine)
     except BaseException:
-        forget_event_selection(vaults, partner_slug, event.id)
+        vaults.vault(partner_slug).forget_event_selection(event.id)
         raise
     finally:
         with hub.transaction() as session:
             session.execute(delete(EventListToken).where(EventListToken.event_id == event.id))
     subject, body = invitation_text(event, partner_name)
     content = InvitationContent(
+        title=event.title,
+        starts_at=event.starts_at,
         subject=subject,
         body=body,
         ics=invitation_ics(
@@ -206,15 +206,10 @@ def _match_and_send(
         ),
         expires_at=event.ends_at,
     )
-    invited, unsendable = send_event_invitations(
-        vaults,
-        settings,
-        partner_slug,
-        partner_name=partner_name,
-        event_id=event.id,
-        skip=skip,
-        content=content,
+    report = vaults.vault(partner_slug).send_event_invitations(
+        event.id, content, partner_name=partner_name, skip=sorted(skip)
     )
+    invited = report.invited
     with hub.transaction() as session:
         committed = session.get_one(JointEvent, event.id)
         committed.lists_committed += 1
@@ -230,12 +225,12 @@ def _match_and_send(
             object_ref=f"event:{event.id}",
             detail=partner_slug,
         )
-    del unsendable  # consent changed between selection and queueing: simply not invited
+    # Those whose consent changed between selection and queueing are simply not invited.
     return ListReport(invited, len(skip))
 
 
 def _linked_to_earlier(
-    hub: Hub, event_id: str, partner_slug: str, mine: list[tuple[bytes, tuple[bytes, ...]]]
+    hub: Hub, event_id: str, partner_slug: str, mine: list[Invitee]
 ) -> set[bytes]:
     """Pseudonyms of the new list whose person an earlier co-host already invited, linked
     from the tokens as the hub holds them."""
@@ -248,7 +243,7 @@ def _linked_to_earlier(
         ):
             by_record[(slug, pseudonym)].append(value)
     others = [(key, tokens) for key, tokens in by_record.items() if key[0] != partner_slug]
-    order = [pseudonym for pseudonym, _ in mine]
+    order = [invitee.pseudonym for invitee in mine]
     submissions: list[tuple[str, list[tuple[str | None, list[bytes]]]]] = [
         (EARLIER, [(None, tokens) for _, tokens in others]),
         (partner_slug, [(None, by_record.get((partner_slug, p), [])) for p in order]),
@@ -259,7 +254,13 @@ def _linked_to_earlier(
 
 
 def cancel_event(
-    hub: Hub, vaults: Vaults, settings: Settings, *, event_id: str, partner_slug: str, actor: str
+    hub: Hub,
+    vaults: VaultDirectory,
+    settings: Settings,
+    *,
+    event_id: str,
+    partner_slug: str,
+    actor: str,
 ) -> int:
     """Cancel an event (its creating partner only) and tell every co-host's invitees, with a
     METHOD:CANCEL .ics; returns how many messages were queued. Safe to run again."""
@@ -284,18 +285,16 @@ def cancel_event(
             names[slug] = partner.name if partner else slug
     queued = 0
     for slug in committed:
-        queued += notify_event_cancelled(
-            vaults,
-            settings,
-            slug,
-            partner_name=names[slug],
-            event_id=event_id,
+        cancellation = Cancellation(
             subject=f"Cancelled: {event.title}",
             body=f"We are sorry: {event.title} is cancelled. The calendar file attached "
             "removes it from your calendar.",
             ics=invitation_ics(
                 event, organiser_name=names[slug], organiser_address=settings.mail_from
             ),
+        )
+        queued += vaults.vault(slug).notify_event_cancelled(
+            event_id, cancellation, partner_name=names[slug]
         )
     return queued
 
@@ -316,3 +315,27 @@ def clear_leftovers(hub: Hub) -> int:
             .execution_options(synchronize_session=False)
         )
         return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def count_attendance(hub: Hub, vaults: VaultDirectory, event_id: str) -> None:
+    """Copy how many of each co-host's invitees came (counted in its vault) to the hub."""
+    with hub.transaction() as session:
+        committed = list(
+            session.scalars(
+                select(EventHost.partner_slug).where(
+                    EventHost.event_id == event_id, EventHost.list_committed_at.is_not(None)
+                )
+            )
+        )
+    attended = {
+        slug: vaults.vault(slug).event_invitation_counts(event_id).get("attended", 0)
+        for slug in committed
+    }
+    with hub.transaction() as session:
+        for slug, count in attended.items():
+            session.execute(
+                update(EventHost)
+                .where(EventHost.event_id == event_id, EventHost.partner_slug == slug)
+                .values(attended=count)
+                .execution_options(synchronize_session=False)
+            )

@@ -22,16 +22,7 @@ from sqlalchemy.orm import Session
 from concord.db import utcnow
 from concord.hub import Hub
 from concord.partners.services import all_partners, by_slug
-from concord.settings import Settings
-from consent.public import (
-    Answer,
-    InvitationHandle,
-    LinkProblem,
-    Vaults,
-    change_invitation_answer,
-    find_invitation,
-    offer_event_place,
-)
+from consent.public import Answer, PlaceOffer, VaultDirectory
 from outreach.events.models import EventHost, EventStatus, JointEvent, WaitingPlace
 
 
@@ -48,6 +39,24 @@ class RsvpClosed(Exception):
         self.reason = reason
 
 
+class LinkProblem(Exception):
+    """An RSVP link that leads nowhere: ``status`` is 404 (unknown) or 410 (over)."""
+
+    def __init__(self, status: int) -> None:
+        super().__init__("unknown link" if status == 404 else "expired link")
+        self.status = status
+
+
+@dataclass(frozen=True)
+class InvitationHandle:
+    """An invitation as the hub sees it: whose vault, an opaque reference, the answer."""
+
+    partner_slug: str
+    ref: str
+    event_id: str
+    answer: Answer
+
+
 @dataclass(frozen=True)
 class Rsvp:
     """Where an invitation stands after an answer (``changed`` is False for a repeat)."""
@@ -56,11 +65,27 @@ class Rsvp:
     changed: bool
 
 
-def invitation(hub: Hub, vaults: Vaults, rsvp_token: str) -> InvitationHandle:
-    """The invitation an RSVP link names; :class:`LinkProblem` when it names none."""
+def invitation(hub: Hub, vaults: VaultDirectory, rsvp_token: str) -> InvitationHandle:
+    """The invitation an RSVP link names; :class:`LinkProblem` when it names none.
+
+    A link names its partner (``<partner>.<secret>``), so one vault is asked; links sent
+    before partners were named in them are looked for in every vault.
+    """
+    if not rsvp_token or len(rsvp_token) > 100:
+        raise LinkProblem(404)
     with hub.transaction() as session:
         slugs = [p.slug for p in all_partners(session)]
-    return find_invitation(vaults, slugs, rsvp_token)
+    named, dot, _ = rsvp_token.partition(".")
+    if dot:
+        slugs = [slug for slug in slugs if slug == named]
+    for slug in slugs:
+        found = vaults.vault(slug).find_invitation(rsvp_token)
+        if found is None:
+            continue
+        if found.expired:
+            raise LinkProblem(410)
+        return InvitationHandle(slug, found.ref, found.event_id, found.answer)
+    raise LinkProblem(404)
 
 
 def _bump(session: Session, event_id: str, partner_slug: str, **deltas: int) -> None:
@@ -109,7 +134,7 @@ def _was(answer: Answer) -> dict[str, int]:
     return {name[answer]: -1} if answer in name else {}
 
 
-def answer(hub: Hub, vaults: Vaults, settings: Settings, rsvp_token: str, choice: Choice) -> Rsvp:
+def answer(hub: Hub, vaults: VaultDirectory, rsvp_token: str, choice: Choice) -> Rsvp:
     """Record an invitee's answer; raises :class:`LinkProblem` or :class:`RsvpClosed`."""
     handle = invitation(hub, vaults, rsvp_token)
     with hub.transaction() as session:
@@ -121,20 +146,18 @@ def answer(hub: Hub, vaults: Vaults, settings: Settings, rsvp_token: str, choice
     if event.registration_deadline <= utcnow():
         raise RsvpClosed("Registration for this event has closed.")
     if choice is Choice.ACCEPT:
-        return _accept(hub, vaults, settings, handle, rsvp_token)
-    return _decline(hub, vaults, settings, handle)
+        return _accept(hub, vaults, handle, rsvp_token)
+    return _decline(hub, vaults, handle)
 
 
-def _accept(
-    hub: Hub, vaults: Vaults, settings: Settings, handle: InvitationHandle, rsvp_token: str
-) -> Rsvp:
+def _accept(hub: Hub, vaults: VaultDirectory, handle: InvitationHandle, rsvp_token: str) -> Rsvp:
     if handle.answer in (Answer.ACCEPTED, Answer.WAITING):
         return Rsvp(handle.answer, changed=False)
     event_id, slug, ref = handle.event_id, handle.partner_slug, handle.ref
     if _take_place(hub, event_id, behind_waiting_list=True):
         try:
-            written = change_invitation_answer(
-                vaults, slug, ref, expected=handle.answer, new=Answer.ACCEPTED
+            written = vaults.vault(slug).change_invitation_answer(
+                ref, expected=handle.answer, new=Answer.ACCEPTED
             )
         except BaseException:
             with hub.transaction() as session:
@@ -152,8 +175,8 @@ def _accept(
     with hub.transaction() as session:
         session.add(WaitingPlace(event_id=event_id, partner_slug=slug, invitation_ref=ref))
     try:
-        written = change_invitation_answer(
-            vaults, slug, ref, expected=handle.answer, new=Answer.WAITING
+        written = vaults.vault(slug).change_invitation_answer(
+            ref, expected=handle.answer, new=Answer.WAITING
         )
     except BaseException:
         written = False
@@ -168,21 +191,23 @@ def _accept(
         return _current(hub, vaults, rsvp_token)
     # A place may be free with people waiting (a promotion cut short by a crash): fill it
     # from the head of the queue, which may be this person.
-    if promote_waiting(hub, vaults, settings, event_id):
+    if promote_waiting(hub, vaults, event_id):
         return Rsvp(_current(hub, vaults, rsvp_token).answer, changed=True)
     return Rsvp(Answer.WAITING, changed=True)
 
 
-def _current(hub: Hub, vaults: Vaults, rsvp_token: str) -> Rsvp:
+def _current(hub: Hub, vaults: VaultDirectory, rsvp_token: str) -> Rsvp:
     """Where a parallel request of the same invitee left the invitation."""
     return Rsvp(invitation(hub, vaults, rsvp_token).answer, changed=False)
 
 
-def _decline(hub: Hub, vaults: Vaults, settings: Settings, handle: InvitationHandle) -> Rsvp:
+def _decline(hub: Hub, vaults: VaultDirectory, handle: InvitationHandle) -> Rsvp:
     if handle.answer is Answer.DECLINED:
         return Rsvp(Answer.DECLINED, changed=False)
     event_id, slug, ref = handle.event_id, handle.partner_slug, handle.ref
-    if not change_invitation_answer(vaults, slug, ref, expected=handle.answer, new=Answer.DECLINED):
+    if not vaults.vault(slug).change_invitation_answer(
+        ref, expected=handle.answer, new=Answer.DECLINED
+    ):
         return Rsvp(handle.answer, changed=False)
     with hub.transaction() as session:
         _bump(session, event_id, slug, declined=1, **_was(handle.answer))
@@ -191,11 +216,11 @@ def _decline(hub: Hub, vaults: Vaults, settings: Settings, handle: InvitationHan
         if handle.answer is Answer.ACCEPTED:
             _give_back_place(session, event_id)
     if handle.answer is Answer.ACCEPTED:
-        promote_waiting(hub, vaults, settings, event_id)
+        promote_waiting(hub, vaults, event_id)
     return Rsvp(Answer.DECLINED, changed=True)
 
 
-def promote_waiting(hub: Hub, vaults: Vaults, settings: Settings, event_id: str) -> int:
+def promote_waiting(hub: Hub, vaults: VaultDirectory, event_id: str) -> int:
     """Give free places to the waiting list in order, across partners; returns how many."""
     promoted = 0
     while True:
@@ -221,15 +246,13 @@ def promote_waiting(hub: Hub, vaults: Vaults, settings: Settings, event_id: str)
                 _give_back_place(session, event_id)  # another promoter took this one
                 continue
         try:
-            offered = offer_event_place(
-                vaults,
-                settings,
-                place[1],
-                partner_name=partner_name,
-                ref=place[2],
+            offer = PlaceOffer(
                 subject=f"A place for you: {title}",
                 body=f"A place has opened up at {title}, and it is yours. "
                 "If you can no longer come, please decline with the link in your invitation.",
+            )
+            offered = vaults.vault(place[1]).offer_event_place(
+                place[2], offer, partner_name=partner_name
             )
         except BaseException:
             with hub.transaction() as session:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import logging
+from typing import cast
 
 from concord import jobs
 from concord.problems.rows import each_row
-from consent.public import Vaults
+from consent.public import VaultDirectory
 from outreach.matching.rounds import clear_leftovers, queued_rounds, run_round
 
 log = logging.getLogger("outreach.matching")
@@ -14,8 +15,7 @@ log = logging.getLogger("outreach.matching")
 
 def run_queued_rounds() -> None:
     hub = jobs.current_hub()
-    vaults = jobs.bound("vaults")
-    assert isinstance(vaults, Vaults)
+    vaults = cast(VaultDirectory, jobs.bound("vault_directory"))
     # A round that fails is marked failed by run_round; one that raises past it is noted for
     # staff, and the rounds queued after it still run.
     report = each_row(

@@ -23,7 +23,7 @@ from concord.errors import InvalidInput
 from concord.hub import Hub
 from concord.partners.models import Partner
 from concord.partnership import settings as partnership
-from consent.public import Vaults, apply_overlap_flags, forget_round, round_submission
+from consent.public import OverlapFlag, VaultDirectory
 from outreach.matching.disclosure import publish
 from outreach.matching.linking import Overlap, link_and_count
 from outreach.matching.models import MatchingRound, RoundStatus, RoundSubmission
@@ -89,7 +89,7 @@ def _note(hub: Hub, round_id: str, text: str, progress: Progress | None) -> None
 
 
 def run_round(
-    hub: Hub, vaults: Vaults, round_id: str, *, progress: Progress | None = None
+    hub: Hub, vaults: VaultDirectory, round_id: str, *, progress: Progress | None = None
 ) -> Overlap | None:
     """Carry out a queued round; returns the exact overlap (for the operator's CLI) or None if
     another worker had claimed it."""
@@ -106,12 +106,9 @@ def run_round(
         only_category = scope.partition(":")[2] if scope.startswith("category:") else None
         for number, slug in enumerate(partners, start=1):
             _note(hub, round_id, f"tokenising vault {number} of {len(partners)}", progress)
-            submission = round_submission(
-                vaults,
-                hub.settings,
-                slug,
-                round_id=round_id,
-                shared_categories=shared,
+            submission = vaults.vault(slug).round_submission(
+                round_id,
+                shared_categories=tuple(sorted(shared)),
                 only_category=only_category,
                 keep_pseudonyms=flags_allowed,
             )
@@ -172,20 +169,23 @@ def run_round(
             matching_round.error = "the round failed; see the worker log"
             _close(session, matching_round, RoundStatus.FAILED)
         for slug in partners:
-            forget_round(vaults, slug, round_id)
+            vaults.vault(slug).forget_round(round_id)
         raise
 
 
 def _return_flags(
-    vaults: Vaults, round_id: str, blobs: Sequence[tuple[str, bytes | None]], reach: list[int]
+    vaults: VaultDirectory,
+    round_id: str,
+    blobs: Sequence[tuple[str, bytes | None]],
+    reach: list[int],
 ) -> None:
     """Send each vault, keyed by its own pseudonyms, how many other partners hold each person."""
     position = 0
     for slug, blob in blobs:
         names = pseudonyms(blob or b"")
-        apply_overlap_flags(
-            vaults, slug, round_id, zip(names, reach[position : position + len(names)], strict=True)
-        )
+        others = reach[position : position + len(names)]
+        flags = [OverlapFlag(name, count) for name, count in zip(names, others, strict=True)]
+        vaults.vault(slug).apply_overlap_flags(round_id, flags)
         position += len(names)
 
 

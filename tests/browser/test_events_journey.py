@@ -45,7 +45,7 @@ def served(world: World, mail_server: MailServer) -> Iterator[Served]:
         public_url=url, matching_secret=MATCHING_SECRET
     )
     world.settings = settings
-    app = create_app(settings, hub=world.hub, vaults=world.vaults)
+    app = create_app(settings, hub=world.hub, vaults=world.vaults, directory=world.ports(settings))
     server = uvicorn.Server(
         uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, access_log=False)
     )

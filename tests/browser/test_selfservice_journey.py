@@ -48,7 +48,7 @@ def served(world: World, mail_server: MailServer) -> Iterator[Served]:
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     settings = mail_server.settings(world.settings).with_changes(public_url=url)
-    app = create_app(settings, hub=world.hub, vaults=world.vaults)
+    app = create_app(settings, hub=world.hub, vaults=world.vaults, directory=world.ports(settings))
     server = uvicorn.Server(
         uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, access_log=False)
     )

@@ -48,7 +48,7 @@ def test_write_the_message_and_watch_the_item_go_out(
 
     # The worker's first run finds the mail server busy: the item is sending, nothing arrived.
     mail_server.refuse_next = 1000
-    send_due_items(world.hub, world.vaults, settings=served.settings)
+    send_due_items(world.hub, world.ports(served.settings))
     mail_server.refuse_next = 0
     page.reload()
     assert "Sending" in page.locator("#send-state").inner_text()

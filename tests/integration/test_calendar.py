@@ -20,7 +20,7 @@ from concord.settings import Settings
 from consent.contacts.services import CleanContact, ContactInput, clean, save
 from consent.ledger.models import CollectionMethod, ConsentState
 from consent.ledger.services import append
-from consent.public import AudienceSegment, audience_size, audience_tokens
+from consent.public import AudienceSegment
 from consent.purposes.models import Channel
 from consent.purposes.services import by_code
 from outreach.calendar.evaluation import evaluate, reevaluate_stale
@@ -36,6 +36,9 @@ from tests.conftest import PARTNER_A, PARTNER_B, World, post_form
 
 MATCHING_SECRET = "calendar-test-matching-secret-" + "m" * 32
 PURPOSE = "dpv:DirectMarketing"
+
+
+pytestmark = pytest.mark.crosses_boundary
 
 
 @pytest.fixture
@@ -120,7 +123,7 @@ def test_audience_counts_only_consenting_unrestricted_contacts_in_the_segment(
     add_contacts(world, PARTNER_A, ["restricted@x.example"], restricted=True)
 
     def size(segment: AudienceSegment) -> int:
-        return audience_size(world.vaults, world.settings, PARTNER_A, segment)
+        return world.directory.vault(PARTNER_A).audience_size(segment)
 
     assert size(AudienceSegment(PURPOSE, "email")) == 3
     assert size(AudienceSegment(PURPOSE, "email", "own:Academia")) == 1
@@ -128,19 +131,13 @@ def test_audience_counts_only_consenting_unrestricted_contacts_in_the_segment(
     # The purpose covers email only; an unknown purpose reaches nobody.
     assert size(AudienceSegment(PURPOSE, "phone")) == 0
     assert size(AudienceSegment("dpv:Nothing", "email")) == 0
-    tokens = audience_tokens(
-        world.vaults,
-        world.settings,
-        PARTNER_A,
+    tokens = world.directory.vault(PARTNER_A).audience_tokens(
         AudienceSegment(PURPOSE, "email"),
         period_id="2027Q1",
     )
     assert len(tokens.records) == 3
     assert all(len(token) == 32 for record in tokens.records for token in record)
-    other_period = audience_tokens(
-        world.vaults,
-        world.settings,
-        PARTNER_A,
+    other_period = world.directory.vault(PARTNER_A).audience_tokens(
         AudienceSegment(PURPOSE, "email"),
         period_id="2027Q2",
     )
@@ -405,7 +402,7 @@ def test_cancelling_deletes_the_audience_tokens_and_retention_clears_ended_perio
     assert clear_expired_audiences(world.hub, now=datetime(2027, 3, 31, 23, tzinfo=UTC)) == 0
     assert (
         clear_expired_audiences(
-            world.hub, now=datetime(2027, 4, 1, 0, tzinfo=UTC), vaults=world.vaults
+            world.hub, now=datetime(2027, 4, 1, 0, tzinfo=UTC), vaults=world.directory
         )
         == 1
     )
@@ -526,20 +523,20 @@ def test_over_cap_recipients_can_be_left_out_where_the_principles_allow(
     assert "do not allow" in refused.text
     flags = PartnershipSettings(disclosure=Disclosure.CONTACT_FLAGS)
     left_out = leave_out_over_cap(
-        world.hub, world.vaults, PARTNER_A, fifth, actor="test", rules=flags
+        world.hub, world.directory, PARTNER_A, fifth, actor="test", rules=flags
     )
     assert left_out == 20
     report = evaluate(world.hub, fifth)
     assert report is not None and not [c for c in report.clashes if c.rule == "cap"]
     segment = AudienceSegment(PURPOSE, "email")
-    size = audience_size(world.vaults, world.settings, PARTNER_A, segment, item_ref=fifth)
+    size = world.directory.vault(PARTNER_A).audience_size(segment, item_ref=fifth)
     assert size == 11  # 31 less the 20 who would have had five messages
     # Doing it again leaves nobody else out; the other items keep their whole audience.
     assert (
-        leave_out_over_cap(world.hub, world.vaults, PARTNER_A, fifth, actor="test", rules=flags)
+        leave_out_over_cap(world.hub, world.directory, PARTNER_A, fifth, actor="test", rules=flags)
         == 0
     )
-    assert audience_size(world.vaults, world.settings, PARTNER_A, segment) == 31
+    assert world.directory.vault(PARTNER_A).audience_size(segment) == 31
 
 
 def test_the_size_preview_without_javascript_keeps_the_item_being_edited(
@@ -581,8 +578,9 @@ def test_parallel_saves_of_one_version_let_exactly_one_through(
     def save(number: int) -> None:
         fields = parse_item(item_form(DAY, title=f"Editor {number}"))
         try:
+            directory = world.directory
             update_item(
-                world.hub, world.vaults, PARTNER_A, item_id, fields, expected_version=1, actor="t"
+                world.hub, directory, PARTNER_A, item_id, fields, expected_version=1, actor="t"
             )
             outcomes.append(f"Editor {number}")
         except EditConflict:

@@ -32,6 +32,8 @@ from tests.conftest import PARTNER_A, World, post_form
 from tests.integration.test_calendar import PURPOSE, add_contacts, item_form
 from tests.mailserver import MailServer
 
+pytestmark = pytest.mark.crosses_boundary
+
 SUBJECT = "Consultation on the energy standard"
 BODY = "The draft is open for comments.\n\nTell us what you think by March."
 
@@ -63,7 +65,7 @@ def scheduled_item(
     if channel == "phone":
         changes["purpose_code"] = "dpv:PublicRelations"  # a purpose with a phone channel
     fields = parse_item(item_form(day or next_day(), **changes))
-    item_id = create_item(world.hub, world.vaults, partner, fields, actor="user:1", form_key="")
+    item_id = create_item(world.hub, world.directory, partner, fields, actor="user:1", form_key="")
     if day is None:
         time_passes(world, item_id)
     if message:
@@ -108,7 +110,7 @@ def test_a_scheduled_item_goes_to_its_audience_as_it_is_at_send_time(
         suppress(session, key, [("email", "suppressed@x.example")], "objection")
     settings = mail_server.settings(world.settings)
 
-    assert send_due_items(world.hub, world.vaults, settings=settings) == 1
+    assert send_due_items(world.hub, world.ports(settings)) == 1
 
     assert recipients(mail_server) == Counter(
         ["a1@x.example", "a2@x.example", "a3@x.example", "late@x.example"]
@@ -133,7 +135,7 @@ def test_a_scheduled_item_goes_to_its_audience_as_it_is_at_send_time(
         for e in ["a1@x.example", "a2@x.example", "a3@x.example", "late@x.example"]
     }
     # Nothing is due any more: another run sends nobody again.
-    assert send_due_items(world.hub, world.vaults, settings=settings) == 0
+    assert send_due_items(world.hub, world.ports(settings)) == 0
     assert len(mail_server.received) == 4
 
 
@@ -145,7 +147,7 @@ def test_items_not_due_without_a_message_or_not_email_are_not_sent(
     no_message = scheduled_item(world, message=False)
     settings = mail_server.settings(world.settings)
 
-    send_due_items(world.hub, world.vaults, settings=settings)
+    send_due_items(world.hub, world.ports(settings))
 
     assert mail_server.received == []
     for item_id in (future, no_message):
@@ -161,7 +163,7 @@ def _hold_in_outbox(world: World, mail_server: MailServer) -> tuple[str, Any]:
     item_id = scheduled_item(world)
     settings = mail_server.settings(world.settings)
     mail_server.refuse_next = 1000
-    send_due_items(world.hub, world.vaults, settings=settings)
+    send_due_items(world.hub, world.ports(settings))
     mail_server.refuse_next = 0
     assert mail_server.received == []
     item, row = item_row(world, item_id)
@@ -201,7 +203,7 @@ def test_a_withdrawal_between_queueing_and_sending_is_respected(
         )
     _due_now(world)
 
-    send_due_items(world.hub, world.vaults, settings=settings)
+    send_due_items(world.hub, world.ports(settings))
 
     assert recipients(mail_server) == Counter(["a1@x.example", "a3@x.example"])
     item, row = item_row(world, item_id)
@@ -245,7 +247,7 @@ def test_cancelling_an_item_stops_its_unsent_messages(
     assert statuses == {MessageStatus.CANCELLED}
     _due_now(world)
 
-    send_due_items(world.hub, world.vaults, settings=settings)
+    send_due_items(world.hub, world.ports(settings))
 
     assert mail_server.received == []
     item, _ = item_row(world, item_id)
@@ -276,7 +278,7 @@ def test_the_item_page_chooses_the_message_and_shows_progress(
     assert page.find(id="message-missing") is None
     assert page.find(id="m-subject")["value"] == SUBJECT
 
-    send_due_items(world.hub, world.vaults, settings=mail_server.settings(world.settings))
+    send_due_items(world.hub, world.ports(mail_server.settings(world.settings)))
 
     page = soup(comms.get(path))
     assert page.find(id="count-sent").get_text() == "2"
@@ -318,7 +320,7 @@ def test_restricted_after_queueing_is_left_out_too(world: World, mail_server: Ma
         contact = session.get_one(Contact, contact_id_of(world, "a3@x.example"))
         contact.restricted = True
     _due_now(world)
-    send_due_items(world.hub, world.vaults, settings=settings)
+    send_due_items(world.hub, world.ports(settings))
     assert recipients(mail_server) == Counter(["a1@x.example", "a2@x.example"])
     assert item_row(world, item_id)[1] is not None
 
@@ -337,14 +339,14 @@ def test_a_stale_claim_of_a_cancelled_item_is_stopped(
     fields = parse_item(item_form(next_day(), status="cancelled"))
     update_item(
         world.hub,
-        world.vaults,
+        world.directory,
         PARTNER_A,
         item_id,
         fields,
         expected_version=item.version,
         actor="user:1",
     )
-    send_due_items(world.hub, world.vaults, settings=settings)
+    send_due_items(world.hub, world.ports(settings))
     assert send_due(world.vaults, settings, PARTNER_A).sent == 0
     assert mail_server.received == []
 
@@ -357,7 +359,7 @@ def test_two_workers_at_once_send_each_message_once(world: World, mail_server: M
 
     def run() -> None:
         try:
-            send_due_items(world.hub, world.vaults, settings=settings)
+            send_due_items(world.hub, world.ports(settings))
         except BaseException as error:
             errors.append(error)
 
@@ -366,7 +368,7 @@ def test_two_workers_at_once_send_each_message_once(world: World, mail_server: M
         thread.start()
     for thread in threads:
         thread.join()
-    send_due_items(world.hub, world.vaults, settings=settings)
+    send_due_items(world.hub, world.ports(settings))
 
     assert errors == []
     assert set(recipients(mail_server).values()) == {1}

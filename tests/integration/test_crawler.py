@@ -126,8 +126,8 @@ def seed(world: World, tmp_path: Path) -> None:
             listing, terms=terms, operator=ACTOR
         )
     round_id = open_round(world.hub, scope="all", actor=ACTOR)
-    run_round(world.hub, world.vaults, round_id)
-    seed_quarter(world.hub, world.vaults, today=date.today(), actor=ACTOR)
+    run_round(world.hub, world.directory, round_id)
+    seed_quarter(world.hub, world.directory, today=date.today(), actor=ACTOR)
     secretariat = viewer(world, "secretariat")
     start = (datetime.now(UTC) + timedelta(days=40)).replace(microsecond=0)
     with world.hub.transaction() as session:
@@ -155,7 +155,7 @@ def seed(world: World, tmp_path: Path) -> None:
     queue_newsletter(world, 1)
     commit_list(
         world.hub,
-        world.vaults,
+        world.directory,
         world.settings,
         event_id=event_id,
         partner_slug=PARTNER_A,

@@ -27,7 +27,9 @@ YEAR_ONE = datetime(1, 1, 1, 10, tzinfo=UTC)
 
 def an_item_in_year_one(world: World) -> str:
     fields = parse_item(item_form(next_day()))
-    item_id = create_item(world.hub, world.vaults, PARTNER_A, fields, actor="user:1", form_key="")
+    item_id = create_item(
+        world.hub, world.directory, PARTNER_A, fields, actor="user:1", form_key=""
+    )
     with world.hub.transaction() as session:
         session.execute(
             update(OutreachItem)

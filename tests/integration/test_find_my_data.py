@@ -22,10 +22,13 @@ BOTH = "grace.hopper@example.org"
 ONLY_A = "ada.lovelace@example.org"
 NOBODY = "nobody.known@example.org"
 
+pytestmark = pytest.mark.crosses_boundary
+
 
 @pytest.fixture
 def mail_app(world: World, mail_server: MailServer) -> Litestar:
-    return create_app(mail_server.settings(world.settings), hub=world.hub, vaults=world.vaults)
+    settings = mail_server.settings(world.settings)
+    return create_app(settings, hub=world.hub, vaults=world.vaults, directory=world.ports(settings))
 
 
 @pytest.fixture

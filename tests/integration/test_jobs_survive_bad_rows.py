@@ -218,8 +218,8 @@ def test_an_item_that_cannot_be_read_does_not_stop_the_calendar_jobs(
     fields = parse_item(item_form(next_day()))
     # Months apart, so that evaluating the one never reads the other.
     later = parse_item(item_form(next_day() + timedelta(days=120)))
-    broken = create_item(world.hub, world.vaults, PARTNER_A, later, actor="user:1", form_key="")
-    fine = create_item(world.hub, world.vaults, PARTNER_A, fields, actor="user:1", form_key="")
+    broken = create_item(world.hub, world.directory, PARTNER_A, later, actor="user:1", form_key="")
+    fine = create_item(world.hub, world.directory, PARTNER_A, fields, actor="user:1", form_key="")
     to_send = scheduled_item(world)
     with world.hub.transaction() as session:
         session.execute(update(OutreachItem).values(clashes_stale=True))

@@ -30,10 +30,14 @@ from concord.settings import Settings
 from consent.contacts.queries import ContactFilters, matching_ids
 from consent.contacts.services import CleanContact, ContactInput, clean, save, split_tags
 from consent.db import Vaults
+from consent.public import VaultDirectory
 from consent.setup import prepare_vault
 from outreach.matching.disclosure import publish
 from outreach.matching.models import MatchingRound, RoundStatus, RoundSubmission
 from outreach.matching.rounds import figures, open_round, run_round
+from tests.conftest import vault_ports
+
+pytestmark = pytest.mark.crosses_boundary
 
 MATCHING_SECRET = "matching-secret-for-tests-" + "m" * 20
 
@@ -44,6 +48,11 @@ class Partnership:
     hub: Hub
     vaults: Vaults
     generated: Generated
+    adapter: str
+
+    @property
+    def directory(self) -> VaultDirectory:
+        return vault_ports(self.hub, self.vaults, self.settings, self.adapter)
 
 
 def load_contacts(vaults: Vaults, generated: Generated) -> None:
@@ -68,7 +77,7 @@ def load_contacts(vaults: Vaults, generated: Generated) -> None:
 
 
 @pytest.fixture
-def partnership(settings: Settings) -> Iterator[Partnership]:
+def partnership(settings: Settings, vault_adapter: str) -> Iterator[Partnership]:
     settings = settings.with_changes(matching_secret=MATCHING_SECRET)
     hub = Hub(settings)
     hub.migrate()
@@ -91,14 +100,14 @@ def partnership(settings: Settings) -> Iterator[Partnership]:
         prepare_vault(vaults, partner.slug)
     generated = generate(DEMO_PARTNERS, people=400, seed=2026)
     load_contacts(vaults, generated)
-    yield Partnership(settings, hub, vaults, generated)
+    yield Partnership(settings, hub, vaults, generated, vault_adapter)
     vaults.dispose()
     hub.dispose()
 
 
 def _exact(partnership: Partnership, scope: str = "all") -> dict[str, object]:
     round_id = open_round(partnership.hub, scope=scope, actor="test")
-    overlap = run_round(partnership.hub, partnership.vaults, round_id)
+    overlap = run_round(partnership.hub, partnership.directory, round_id)
     assert overlap is not None
     return figures(round_id, overlap, rules=PartnershipSettings(), exact=True)
 
@@ -127,7 +136,7 @@ def test_a_category_round_counts_only_that_category(partnership: Partnership) ->
 
 def test_the_stored_result_is_published_not_exact(partnership: Partnership) -> None:
     round_id = open_round(partnership.hub, scope="all", actor="test")
-    run_round(partnership.hub, partnership.vaults, round_id)
+    run_round(partnership.hub, partnership.directory, round_id)
     with partnership.hub.transaction() as session:
         stored = session.get_one(MatchingRound, round_id)
         assert stored.status is RoundStatus.DONE
@@ -189,7 +198,7 @@ def test_no_identifier_reaches_the_hub_in_clear_or_hashed(
     partnership: Partnership, tmp_path: Path
 ) -> None:
     round_id = open_round(partnership.hub, scope="all", actor="test")
-    run_round(partnership.hub, partnership.vaults, round_id)
+    run_round(partnership.hub, partnership.directory, round_id)
     dump = _hub_dump(partnership, tmp_path)
     identifiers = _identifiers(partnership.generated)
     assert len(identifiers) > 500
@@ -204,17 +213,12 @@ def test_no_identifier_reaches_the_hub_in_clear_or_hashed(
 def test_a_dictionary_attack_on_a_stolen_hub_finds_nothing(partnership: Partnership) -> None:
     """An attacker with the hub database and the demo's address list, but not the matching
     secret, tries every keyless and guessed-key hash of every address against the tokens."""
-    from consent.public import round_submission
     from consent.tokens import round_key, token
 
     round_id = open_round(partnership.hub, scope="all", actor="test")
     # Capture what a submission holds (the hub deletes it at the end of the round).
-    submission = round_submission(
-        partnership.vaults,
-        partnership.settings,
-        "northmere",
-        round_id=round_id,
-        shared_categories=set(),
+    submission = partnership.directory.vault("northmere").round_submission(
+        round_id, shared_categories=()
     )
     stolen = {t for record in submission.records for t in record.tokens}
     assert stolen
@@ -232,15 +236,9 @@ def test_a_dictionary_attack_on_a_stolen_hub_finds_nothing(partnership: Partners
 
 
 def test_tokens_of_two_rounds_cannot_be_linked(partnership: Partnership) -> None:
-    from consent.public import round_submission
-
     def tokens(round_id: str) -> set[bytes]:
-        submission = round_submission(
-            partnership.vaults,
-            partnership.settings,
-            "alpine",
-            round_id=round_id,
-            shared_categories=set(),
+        submission = partnership.directory.vault("alpine").round_submission(
+            round_id, shared_categories=()
         )
         return {t for record in submission.records for t in record.tokens}
 
@@ -277,13 +275,18 @@ def test_results_page_shows_published_figures_only(partnership: Partnership) -> 
                 partner_slug=partner,
                 actor="test",
             )
-    app = create_app(partnership.settings, hub=partnership.hub, vaults=partnership.vaults)
+    app = create_app(
+        partnership.settings,
+        hub=partnership.hub,
+        vaults=partnership.vaults,
+        directory=partnership.directory,
+    )
     secretariat = TestClient(app, base_url="https://testserver.local")
     post_form(secretariat, "/login", {"email": "sec@partnership.example", "password": PASSWORD})
     opened = post_form(secretariat, "/matching/rounds", {"scope": "all"}, follow_redirects=False)
     assert opened.status_code == 303
     round_id = opened.headers["location"].rsplit("/", 1)[1]
-    run_round(partnership.hub, partnership.vaults, round_id)
+    run_round(partnership.hub, partnership.directory, round_id)
     comms = TestClient(app, base_url="https://testserver.local")
     post_form(comms, "/login", {"email": "comms@northmere.example", "password": PASSWORD})
     page = comms.get(f"/matching/rounds/{round_id}")
@@ -316,7 +319,7 @@ def test_contact_flags_return_only_where_the_principles_allow(partnership: Partn
     from consent.overlap.models import OverlapFlag, RoundPseudonym
 
     aggregates_only = open_round(partnership.hub, scope="all", actor="test")
-    run_round(partnership.hub, partnership.vaults, aggregates_only)
+    run_round(partnership.hub, partnership.directory, aggregates_only)
     with partnership.vaults.transaction("northmere") as session:
         assert session.scalars(select(OverlapFlag)).all() == []
     flags_round = open_round(
@@ -325,7 +328,7 @@ def test_contact_flags_return_only_where_the_principles_allow(partnership: Partn
         actor="test",
         rules=PartnershipSettings(disclosure=Disclosure.CONTACT_FLAGS),
     )
-    run_round(partnership.hub, partnership.vaults, flags_round)
+    run_round(partnership.hub, partnership.directory, flags_round)
     truth = partnership.generated.truth
     for partner in DEMO_PARTNERS:
         with partnership.vaults.transaction(partner.slug) as session:

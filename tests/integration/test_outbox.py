@@ -17,6 +17,7 @@ from consent.contacts.models import Contact
 from consent.outbox import services as outbox
 from consent.outbox.models import MessageStatus, OutboxMessage
 from consent.preferences.services import Evidence, unsubscribe
+from consent.public import QueueReport
 from consent.suppression.services import SuppressionKey, suppress
 from tests.conftest import PARTNER_A, World
 from tests.integration.stakeholders import add_contact, outbox_row, queue_newsletter
@@ -206,30 +207,27 @@ def test_demo_mail_lands_in_the_demo_mailbox(world: World) -> None:
     assert plain.get("/demo/stakeholder-mail").status_code == 404
 
 
-def test_the_public_interface_queues_to_consenting_contacts_once(
-    world: World, mail_server: MailServer
-) -> None:
-    from consent.public import outbox_status, queue_to_consenting, send_due_messages
+@pytest.mark.crosses_boundary
+def test_the_port_queues_to_consenting_contacts_once(world: World, mail_server: MailServer) -> None:
+    from consent.public import AudienceSegment, Mail
 
     add_contact(world, "yes@example.org")
     add_contact(world, "no@example.org", consent_to=())
-    arguments = {
-        "partner_name": "Alpha Standards Body",
-        "purpose_code": "dpv:DirectMarketing",
-        "channel": "email",
-        "kind": "campaign",
-        "template": "message",
-        "context": {"subject": "Spring consultation", "body": "Have your say."},
-        "idempotency_prefix": "item:42",
-    }
-    first = queue_to_consenting(world.vaults, world.settings, PARTNER_A, **arguments)  # type: ignore[arg-type]
-    again = queue_to_consenting(world.vaults, world.settings, PARTNER_A, **arguments)  # type: ignore[arg-type]
+    vault = world.ports(mail_server.settings(world.settings)).vault(PARTNER_A)
+
+    def queue() -> QueueReport:
+        return vault.queue_mail(
+            AudienceSegment("dpv:DirectMarketing", "email"),
+            Mail("campaign", "message", "Spring consultation", "Have your say."),
+            partner_name="Alpha Standards Body",
+            idempotency_prefix="item:42",
+        )
+
+    first, again = queue(), queue()
     assert (first.queued, first.skipped) == (1, 0)
     assert again.queued == 1
-    assert outbox_status(world.vaults, PARTNER_A, "item:42") == {"queued": 1}
-    assert (
-        send_due_messages(world.vaults, mail_server.settings(world.settings), PARTNER_A).sent == 1
-    )
+    assert vault.mail_status("item:42") == {"queued": 1}
+    assert vault.send_due_mail().sent == 1
     assert [str(m["To"]) for m in mail_server.messages()] == ["yes@example.org"]
-    assert outbox_status(world.vaults, PARTNER_A, "item:42") == {"sent": 1}
-    assert outbox_status(world.vaults, PARTNER_A, "item:4") == {}
+    assert vault.mail_status("item:42") == {"sent": 1}
+    assert vault.mail_status("item:4") == {}

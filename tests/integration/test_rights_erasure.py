@@ -28,7 +28,6 @@ from consent.db import VaultBase
 from consent.importing.models import RejectedRow
 from consent.ledger import services as ledger
 from consent.ledger.models import CollectionMethod, ConsentEvent, ConsentState, CurrentConsent
-from consent.public import round_submission
 from consent.purposes.models import Channel, Purpose
 from consent.purposes.services import by_code
 from consent.rights import requests as tracking
@@ -483,8 +482,6 @@ def test_a_restricted_contact_is_left_out_of_matching_rounds(world: World) -> No
     settings = world.settings.with_changes(matching_secret="m" * 40)
     with world.vaults.transaction(PARTNER_A) as session:
         set_restricted(session, session.get_one(Contact, person), True, actor="user:1")
-    submission = round_submission(
-        world.vaults, settings, PARTNER_A, round_id="r1", shared_categories=[]
-    )
+    submission = world.ports(settings).vault(PARTNER_A).round_submission("r1", shared_categories=())
     assert len(submission.records) == 1
     assert kept != person

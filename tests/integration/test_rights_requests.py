@@ -15,7 +15,6 @@ from concord.audit.models import AuditEntry
 from concord.db import utcnow
 from concord.errors import InvalidInput
 from consent.contacts.services import CleanContact, ContactInput, clean, save
-from consent.public import open_request_counts
 from consent.rights import requests as tracking
 from consent.rights.models import RequestKind, RequestStatus, RightsRequest, Verification
 from tests.conftest import PARTNER_A, PARTNER_B, World, post_form
@@ -128,6 +127,7 @@ def test_a_refusal_needs_its_reason_and_a_closed_request_stays_closed(world: Wor
     assert receive(world, person, "rectification") != request_id
 
 
+@pytest.mark.crosses_boundary
 def test_the_public_counts_give_open_and_overdue_only(world: World) -> None:
     person = add_person(world)
     receive(world, person, "access", received_at=utcnow() - timedelta(days=45))
@@ -137,9 +137,9 @@ def test_the_public_counts_give_open_and_overdue_only(world: World) -> None:
         tracking.close(
             session, session.get_one(RightsRequest, done), status=RequestStatus.DONE, handled_by=1
         )
-    counts = open_request_counts(world.vaults, PARTNER_A)
+    counts = world.directory.vault(PARTNER_A).request_counts()
     assert (counts.open, counts.overdue) == (2, 1)
-    assert (open_request_counts(world.vaults, PARTNER_B).open) == 0
+    assert world.directory.vault(PARTNER_B).request_counts().open == 0
 
 
 def test_staff_log_a_request_from_the_contact_page_once(world: World, as_user: Client) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from consent.finder.sealing import seal, unseal
+from concord.finder.sealing import seal, unseal
 
 KEY = "k" * 40
 

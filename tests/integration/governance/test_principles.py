@@ -315,7 +315,7 @@ def test_a_round_opened_after_signing_uses_the_new_threshold(
         )
         _sign_all(world, version, signatory_b)
         after = open_round(hub, scope="all", actor="test")
-        run_round(hub, world.vaults, after)
+        run_round(hub, world.directory, after)
         with hub.transaction() as session:
             assert session.get_one(MatchingRound, before).suppression_threshold == 10
             opened = session.get_one(MatchingRound, after)

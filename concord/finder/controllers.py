@@ -15,17 +15,16 @@ from litestar.params import FromQuery
 from litestar.response import Template
 
 from concord.errors import InvalidInput
+from concord.finder import services as finder
 from concord.hub import Hub
 from concord.settings import Settings
 from concord.web.access import Access, access
 from concord.web.pages import FormBody, page, see_other
-from consent.db import Vaults
-from consent.finder import services as finder
-from consent.preferences.services import Evidence
+from consent.public import Evidence, VaultDirectory
 
-START = "consent/finder/start/page.html"
-CODE = "consent/finder/code/page.html"
-FOUND = "consent/finder/found/page.html"
+START = "concord/finder/start/page.html"
+CODE = "concord/finder/code/page.html"
+FOUND = "concord/finder/found/page.html"
 CHALLENGE_COOKIE = "concord_finder_code"
 SESSION_COOKIE = "concord_finder"
 PATH = "/my-data"
@@ -123,7 +122,7 @@ class FindMyDataController(Controller):
         self,
         request: Request[Any, Any, Any],
         hub: NamedDependency[Hub],
-        vaults: NamedDependency[Vaults],
+        directory: NamedDependency[VaultDirectory],
         done: FromQuery[int] = 0,
     ) -> Response[Any]:
         with hub.transaction() as session:
@@ -132,7 +131,7 @@ class FindMyDataController(Controller):
             )
         if verified is None:
             return see_other(PATH)
-        holdings = finder.holdings(hub, vaults, verified[1])
+        holdings = finder.holdings(hub, directory, verified[1])
         return page(request, FOUND, {"holdings": holdings, "done": bool(done)})
 
     @post("/withdraw-all", sync_to_thread=True)
@@ -140,7 +139,7 @@ class FindMyDataController(Controller):
         self,
         request: Request[Any, Any, Any],
         hub: NamedDependency[Hub],
-        vaults: NamedDependency[Vaults],
+        directory: NamedDependency[VaultDirectory],
     ) -> Response[Any]:
         with hub.transaction() as session:
             verified = finder.verified_address(
@@ -150,7 +149,7 @@ class FindMyDataController(Controller):
             return see_other(PATH)
         token, address = verified
         evidence = Evidence(token, _client(request), request.headers.get("user-agent", ""))
-        finder.withdraw_everywhere(hub, vaults, address, evidence)
+        finder.withdraw_everywhere(hub, directory, address, evidence)
         return see_other(f"{PATH}/found?done=1")
 
     @post("/sign-out", sync_to_thread=True)

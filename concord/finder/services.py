@@ -4,7 +4,7 @@ Nothing is looked up before the code is verified, and the code is sent whether o
 holds the address, so the answer (and the time it takes) says nothing about the address. The
 hub keeps keyed hashes only: of the address (for rate limits and to tie the session to it),
 of the client, of the code and of the cookies' tokens. The address itself travels sealed in
-the person's cookie (see :mod:`consent.finder.sealing`). Each vault answers only for itself,
+the person's cookie (see :mod:`concord.finder.sealing`). Each vault answers only for itself,
 and nothing is written to a vault about the others.
 """
 
@@ -22,23 +22,18 @@ from sqlalchemy.orm import Session
 
 from concord.db import utcnow
 from concord.errors import InvalidInput
+from concord.finder.models import FinderChallenge, FinderRequest, FinderSession
+from concord.finder.sealing import seal, unseal
 from concord.hub import Hub
+from concord.identifiers import InvalidIdentifier, normalise_email
+from concord.mail.outbox import render
 from concord.mail.smtp import DeliveryError, build_message, deliver, new_message_id
+from concord.partners.services import all_partners
 from concord.secrets import keyed_hash, new_token, token_hash
 from concord.settings import Settings
-from consent.contacts.models import Identifier
-from consent.db import Vaults
-from consent.finder.models import FinderChallenge, FinderRequest, FinderSession
-from consent.finder.sealing import seal, unseal
-from consent.identifiers import IdentifierKind, InvalidIdentifier, normalise_email
-from consent.ledger.models import CollectionMethod
-from consent.links import services as links
-from consent.links.locate import partners
-from consent.links.models import LinkKind
-from consent.outbox.services import render
-from consent.preferences.services import Evidence, withdraw_everything
+from consent.public import Evidence, VaultDirectory
 
-log = logging.getLogger("consent.finder")
+log = logging.getLogger("concord.finder")
 
 CODE_LIFETIME = timedelta(minutes=15)
 SESSION_LIFETIME = timedelta(minutes=30)
@@ -229,41 +224,26 @@ def end_session(session: Session, cookie: str | None) -> None:
         )
 
 
-def _contact_in(session: Session, address: str) -> int | None:
-    return session.scalar(
-        select(Identifier.contact_id).where(
-            Identifier.kind == IdentifierKind.EMAIL.value, Identifier.value == address
-        )
-    )
+def _partners(hub: Hub) -> list[tuple[str, str]]:
+    with hub.transaction() as session:
+        return [(p.slug, p.name) for p in all_partners(session)]
 
 
-def holdings(hub: Hub, vaults: Vaults, address: str) -> list[Holding]:
+def holdings(hub: Hub, vaults: VaultDirectory, address: str) -> list[Holding]:
     """Each partner whose vault holds the address, with a fresh preference-centre link."""
     found: list[Holding] = []
-    for slug, name in partners(hub):
-        with vaults.transaction(slug) as session:
-            contact_id = _contact_in(session, address)
-            if contact_id is None:
-                continue
-            token = links.issue(session, LinkKind.PREFERENCES, contact_id)
-        found.append(Holding(name, f"/p/{token}"))
+    for slug, name in _partners(hub):
+        path = vaults.vault(slug).holding_link(address)
+        if path is not None:
+            found.append(Holding(name, path))
     return found
 
 
-def withdraw_everywhere(hub: Hub, vaults: Vaults, address: str, evidence: Evidence) -> int:
+def withdraw_everywhere(hub: Hub, vaults: VaultDirectory, address: str, evidence: Evidence) -> int:
     """Withdraw every consent in every vault that holds the address; returns how many changed."""
-    changed = 0
-    for slug, _name in partners(hub):
-        with vaults.transaction(slug) as session:
-            contact_id = _contact_in(session, address)
-            if contact_id is not None:
-                changed += withdraw_everything(
-                    session,
-                    contact_id,
-                    method=CollectionMethod.PREFERENCE_CENTRE,
-                    evidence=evidence,
-                )
-    return changed
+    return sum(
+        vaults.vault(slug).withdraw_all_consent(address, evidence) for slug, _ in _partners(hub)
+    )
 
 
 def forget_expired(session: Session, *, now: datetime | None = None) -> None:

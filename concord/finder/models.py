@@ -1,7 +1,6 @@
 """The hub's short-lived records of "find my data": keyed hashes only, never an address.
 
-These are hub tables (the person is not yet anyone's contact), kept here beside the feature;
-the hub's migration environment imports this module as part of the composition root.
+These are hub tables: the person is not yet anyone's contact.
 """
 
 from __future__ import annotations
