@@ -73,7 +73,7 @@ def test_an_invitee_accepts_from_the_link_in_the_invitation_email(
     [message] = mail_server.messages()
     [ics] = [p for p in message.iter_attachments() if p.get_content_type() == "text/calendar"]
     assert icalendar.Calendar.from_ical(ics.get_content())["METHOD"] == "REQUEST"
-    link = re.search(r"(http://127\.0\.0\.1:\d+/rsvp/[\w-]+)", text_of(message))
+    link = re.search(r"(http://127\.0\.0\.1:\d+/rsvp/[\w.-]+)", text_of(message))
     assert link is not None
 
     page.goto(link.group(1))

@@ -94,7 +94,7 @@ def test_a_stakeholder_withdraws_from_the_link_in_an_email(
     contact_id = add_contact(world, consent_to=(NEWSLETTER, CONSULTATIONS))
     _send(world, served, contact_id, NEWSLETTER, "Our newsletter")
     [message] = mail_server.messages()
-    match = re.search(r"(http://127\.0\.0\.1:\d+/p/[\w-]+)", text_of(message))
+    match = re.search(r"(http://127\.0\.0\.1:\d+/p/[\w.-]+)", text_of(message))
     assert match is not None
 
     page.goto(match.group(1))

@@ -61,9 +61,7 @@ def test_write_the_message_and_watch_the_item_go_out(
     # The server's back-off passes and the worker runs again, while the page stays open.
     with world.vaults.transaction(PARTNER_A) as session:
         session.execute(update(OutboxMessage).values(next_attempt_at=utcnow() - timedelta(1)))
-    worker = threading.Thread(
-        target=send_due_items, args=(world.hub, world.vaults), kwargs={"settings": served.settings}
-    )
+    worker = threading.Thread(target=send_due_items, args=(world.hub, world.ports(served.settings)))
     worker.start()
     worker.join(timeout=60)
     page.locator("#send-state", has_text="Sent").wait_for(timeout=15_000)

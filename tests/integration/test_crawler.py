@@ -246,7 +246,7 @@ def bearer_token(world: World, key: str) -> str:
 
 def run_every_job(world: World) -> list[str]:
     """Each background job once, as the worker would run it; returns the ones that raised."""
-    jobs.bind(world.hub, vaults=world.vaults)
+    jobs.bind(world.hub, vaults=world.vaults, vault_directory=world.directory)
     raised = []
     for job_id, reference, _ in PERIODIC_JOBS + PACKAGE_JOBS:
         module, name = reference.split(":")

@@ -55,7 +55,7 @@ NO_VAULT = "aardvark"
 
 @pytest.fixture
 def bound(world: World) -> World:
-    jobs.bind(world.hub, vaults=world.vaults)
+    jobs.bind(world.hub, vaults=world.vaults, vault_directory=world.directory)
     return world
 
 
@@ -187,7 +187,7 @@ def test_the_vault_jobs_go_on_to_the_next_partner_when_one_vault_fails(
     add_contacts(world, PARTNER_A, ["a1@x.example", "a2@x.example"])
     scheduled_item(world)
     settings = mail_server.settings(world.settings)
-    jobs.bind(type(world.hub)(settings), vaults=world.vaults)
+    jobs.bind(type(world.hub)(settings), vaults=world.vaults, vault_directory=world.ports(settings))
     send_items()  # the item's messages wait in partner A's outbox
 
     send_outboxes()
@@ -227,7 +227,8 @@ def test_an_item_that_cannot_be_read_does_not_stop_the_calendar_jobs(
             update(OutreachItem).where(OutreachItem.id == broken).values(status=ItemStatus.SENDING)
         )
     corrupt(world, "outreach_items", "ends_at", broken)
-    jobs.bind(type(world.hub)(mail_server.settings(world.settings)), vaults=world.vaults)
+    settings = mail_server.settings(world.settings)
+    jobs.bind(type(world.hub)(settings), vaults=world.vaults, vault_directory=world.ports(settings))
 
     refresh_clashes()
     send_items()

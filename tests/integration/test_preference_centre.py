@@ -187,7 +187,7 @@ def test_double_opt_in_waits_for_the_confirmation_link(
     assert outbox.send_due(world.vaults, mail_server.settings(world.settings), PARTNER_A).sent == 1
     [received] = mail_server.messages()
     assert received["List-Unsubscribe"] is None  # a confirmation is not outreach
-    match = re.search(r"https://testserver\.local(/p/[\w-]+/confirm/[\w-]+)", text_of(received))
+    match = re.search(r"https://testserver\.local(/p/[\w.-]+/confirm/[\w.-]+)", text_of(received))
     assert match is not None
     confirm_path = match.group(1)
 

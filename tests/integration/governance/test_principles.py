@@ -303,7 +303,8 @@ def test_everyone_signed_in_reads_the_principles(
 def test_a_round_opened_after_signing_uses_the_new_threshold(
     world: World, as_user: Callable[[str], Client], signatory_b: int
 ) -> None:
-    hub = Hub(world.settings.with_changes(matching_secret="matching-secret-for-tests-" + "m" * 20))
+    settings = world.settings.with_changes(matching_secret="matching-secret-for-tests-" + "m" * 20)
+    hub = Hub(settings)
     try:
         before = open_round(hub, scope="all", actor="test")
         version = _draft(
@@ -315,7 +316,7 @@ def test_a_round_opened_after_signing_uses_the_new_threshold(
         )
         _sign_all(world, version, signatory_b)
         after = open_round(hub, scope="all", actor="test")
-        run_round(hub, world.directory, after)
+        run_round(hub, world.ports(settings), after)
         with hub.transaction() as session:
             assert session.get_one(MatchingRound, before).suppression_threshold == 10
             opened = session.get_one(MatchingRound, after)
