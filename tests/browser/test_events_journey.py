@@ -22,7 +22,7 @@ from concord.mail.smtp import text_of
 from concord.settings import Settings
 from consent.outbox import services as outbox
 from tests.browser.test_journeys import SCREENSHOTS, browser, page
-from tests.conftest import PARTNER_A, PARTNER_B, World, free_port
+from tests.conftest import EMAILS, PARTNER_A, PARTNER_B, PASSWORD, World, free_port
 from tests.integration.stakeholders import add_contact
 from tests.integration.test_events import MATCHING_SECRET, commit, event_row, make_event
 from tests.mailserver import MailServer
@@ -85,6 +85,28 @@ def test_an_invitee_accepts_from_the_link_in_the_invitation_email(
     page.screenshot(path=str(SCREENSHOTS / "event-rsvp.png"), full_page=True)
     assert event_row(world, event_id).accepted == 1
 
+    # The inviting partner's comms staff tick off who came, on their vault's own page.
+    page.goto(f"{served.url}/login")
+    page.get_by_label("Email").fill(EMAILS["comms_a"])
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{served.url}/dashboard")
+    page.goto(f"{served.url}/partners/{PARTNER_A}/events/{event_id}/attendance")
+    assert "Standards and society day" in page.get_by_role("heading", level=1).inner_text()
+    page.get_by_label("Ada").check()
+    page.get_by_role("button", name="Save attendance").click()
+    page.get_by_role("status").filter(has_text="Attendance was saved.").wait_for()
+    assert page.get_by_label("Ada").is_checked()
+    for width in (1280, 375):
+        page.set_viewport_size({"width": width, "height": 900})
+        page.screenshot(path=str(SCREENSHOTS / f"event-attendance-{width}.png"), full_page=True)
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(f"{served.url}/events/{event_id}")
+    row = page.locator("table.event-hosts tbody tr[data-partner=alpha]")
+    assert row.locator("td").last.inner_text() == "1"  # came, as the vault counted it
+    page.context.clear_cookies()
+
+    page.goto(link.group(1))
     page.get_by_role("button", name="Decline").click()
     page.get_by_role("status").filter(has_text="you have declined").wait_for()
     assert event_row(world, event_id).accepted == 0
