@@ -23,10 +23,9 @@ from consent.invitations.models import Invitation
 from consent.links import services as links
 from consent.links.models import LinkKind, StakeholderLink
 from consent.public import AudienceSegment, Mail, VaultPort
-from outreach.events import services as events
-from outreach.events.lists import commit_list
 from tests.conftest import PARTNER_A, World
 from tests.integration.stakeholders import NEWSLETTER, add_contact
+from tests.integration.test_events import MATCHING_SECRET, commit, make_event
 
 pytestmark = pytest.mark.crosses_boundary
 
@@ -107,31 +106,9 @@ def test_links_name_their_vault_and_old_links_still_work(
 def test_rsvp_links_name_their_vault_and_old_ones_still_work(
     world: World, app: Litestar, anonymous: TestClient[Litestar]
 ) -> None:
-    world.settings = world.settings.with_changes(matching_secret="m" * 40)
+    world.settings = world.settings.with_changes(matching_secret=MATCHING_SECRET)
     add_contact(world, "ada@example.org")
-    start = (utcnow() + timedelta(days=30)).replace(microsecond=0)
-    details = events.EventDetails(
-        title="Open standards evening",
-        description="Talks.",
-        starts_at=start,
-        ends_at=start + timedelta(hours=2),
-        timezone="Europe/Berlin",
-        venue="Berlin",
-        online_url="",
-        capacity=10,
-        registration_deadline=start - timedelta(days=1),
-    )
-    with world.hub.transaction() as session:
-        event_id = events.create_event(session, details, partner_slug=PARTNER_A, actor="t").id
-    commit_list(
-        world.hub,
-        world.directory,
-        world.settings,
-        event_id=event_id,
-        partner_slug=PARTNER_A,
-        audience=public.Audience(NEWSLETTER),
-        actor="t",
-    )
+    commit(world, make_event(world, cohost=False), PARTNER_A)
     legacy = secrets.token_urlsafe(32)
     with world.vaults.transaction(PARTNER_A) as session:
         [ref] = session.scalars(select(Invitation.ref)).all()
