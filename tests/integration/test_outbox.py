@@ -12,6 +12,7 @@ from sqlalchemy import update
 
 from concord.app import create_app
 from concord.db import utcnow
+from concord.mail.engine import stale_claim
 from concord.mail.smtp import demo_messages, text_of
 from consent.contacts.models import Contact
 from consent.outbox import services as outbox
@@ -171,7 +172,7 @@ def test_a_stale_claim_is_sent_again_with_the_same_message_id(
         )
     # A fresh claim belongs to a worker still at work: left alone.
     assert outbox.send_due(world.vaults, settings, PARTNER_A, now=now).sent == 0
-    later = now + outbox.STALE_CLAIM + timedelta(minutes=1)
+    later = now + stale_claim(settings) + timedelta(minutes=1)
     assert outbox.send_due(world.vaults, settings, PARTNER_A, now=later).sent == 1
     first, second = mail_server.received
     assert first.message["Message-ID"] == second.message["Message-ID"]
