@@ -14,7 +14,7 @@ from email.utils import formataddr
 from sqlalchemy.orm import Session
 
 from concord.hub import Hub
-from concord.mail.engine import Claim, Outbox
+from concord.mail.engine import Claim, Outbox, SendReport
 from concord.mail.models import StaffMessage
 from concord.mail.smtp import build_message
 from concord.settings import Settings
@@ -22,10 +22,10 @@ from concord.settings import Settings
 STAFF_OUTBOX = Outbox(StaffMessage, "staff message", max_age=timedelta(hours=1))
 
 
-def send_staff_outbox(hub: Hub, settings: Settings, *, now: datetime | None = None) -> int:
-    """Send the staff mail that is due; returns how many went. Does nothing in the demo."""
+def send_staff_outbox(hub: Hub, settings: Settings, *, now: datetime | None = None) -> SendReport:
+    """Send the staff mail that is due. Does nothing in the demo, or without SMTP."""
     if settings.demo or not settings.smtp_host:
-        return 0
+        return SendReport()
 
     def prepare(session: Session, claim: Claim) -> EmailMessage:
         row = session.get_one(StaffMessage, claim.id)
@@ -40,4 +40,4 @@ def send_staff_outbox(hub: Hub, settings: Settings, *, now: datetime | None = No
             headers={"Auto-Submitted": "auto-generated"},
         )
 
-    return STAFF_OUTBOX.send_due(hub.transaction, settings, prepare, now=now).sent
+    return STAFF_OUTBOX.send_due(hub.transaction, settings, prepare, now=now)

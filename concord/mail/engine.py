@@ -106,6 +106,12 @@ class SendReport:
     failed: int = 0
     cancelled: int = 0
 
+    def __str__(self) -> str:
+        return (
+            f"{self.sent} sent, {self.retrying} to retry, {self.failed} failed,"
+            f" {self.cancelled} cancelled"
+        )
+
 
 # Builds the email of a claimed message, inside a transaction; None when the row has gone
 # since the claim. Raises NotSendable to cancel the message instead.
