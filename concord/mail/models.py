@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Enum, Integer, String, Text
+from sqlalchemy import Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from concord.db import HubBase, UtcDateTime, utcnow
+from concord.db import HubBase, UtcDateTime, string_enum, utcnow
 from concord.mail.engine import MessageStatus
 
 
@@ -25,12 +25,7 @@ class StaffMessage(HubBase):
     # Delivery over SMTP when it is configured (in the demo this table is the mailbox).
     # The same values as the vault outbox's status, in the column the hub has always had.
     status: Mapped[MessageStatus] = mapped_column(
-        Enum(
-            MessageStatus,
-            native_enum=False,
-            length=16,
-            values_callable=lambda e: [m.value for m in e],
-        ),
+        string_enum(MessageStatus, length=16),
         default=MessageStatus.QUEUED,
         server_default=MessageStatus.QUEUED.value,
     )
