@@ -16,6 +16,7 @@ from concord.db import utcnow
 from concord.finder.services import forget_expired
 from concord.hub import Hub
 from concord.mail.delivery import send_staff_outbox
+from concord.mail.engine import SendReport
 
 log = logging.getLogger("concord.jobs")
 _bound: dict[str, object] = {}
@@ -66,6 +67,6 @@ def housekeeping() -> None:
 def send_staff_mail() -> None:
     """Deliver the staff outbox (password resets) over SMTP, when SMTP is configured."""
     hub = current_hub()
-    sent = send_staff_outbox(hub, hub.settings)
-    if sent:
-        log.info("staff mail: %d sent", sent)
+    report = send_staff_outbox(hub, hub.settings)
+    if report != SendReport():
+        log.info("staff mail: %s", report)

@@ -1,7 +1,7 @@
 """A real SMTP server on loopback (aiosmtpd) that keeps what it receives, for the mail tests.
 
 ``mail_server.refuse_next`` makes the next deliveries fail with a temporary 451, as a busy or
-greylisting server would.
+greylisting server would; set ``mail_server.refusal`` to refuse with another reply (a 550).
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ class MailServer:
     port: int
     received: list[Received] = field(default_factory=list)
     refuse_next: int = 0
+    refusal: str = "451 4.3.0 Try again later"
     refused: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -52,7 +53,7 @@ class MailServer:
             if self.refuse_next > 0:
                 self.refuse_next -= 1
                 self.refused += 1
-                return "451 4.3.0 Try again later"
+                return self.refusal
             parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
             assert isinstance(parsed, EmailMessage)
             self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), parsed))

@@ -5,6 +5,8 @@
 - ``outreach`` reaches vault data only through the port (``consent.public``).
 - Nothing outside ``consent`` touches vault tables or the vault database accessor
   (``consent.db``, ``Vaults``, ``consent.*.models``), except the composition root.
+- What ``consent`` takes from ``concord`` to send mail (the outbox engine, the email renderer)
+  reaches no hub module, so a vault can run on its own server.
 """
 
 from __future__ import annotations
@@ -101,6 +103,44 @@ def test_the_port_module_holds_only_the_port_and_its_wire_types() -> None:
     """``consent.public`` imports nothing of consent: it is the contract, not an implementation."""
     path = ROOT / "consent" / "public.py"
     assert [module for _, module in imports(path) if top(module) in {"consent", "concord"}] == []
+
+
+# The platform modules a vault may use, and what they must never reach.
+VAULT_SAFE = ["concord.mail.engine", "concord.mail.rendering"]
+HUB_ONLY = ("concord.hub", "concord.audit")
+
+
+def module_path(module: str) -> Path | None:
+    base = ROOT / module.replace(".", "/")
+    for candidate in (base.with_suffix(".py"), base / "__init__.py"):
+        if candidate.exists():
+            return candidate
+    return None
+
+
+def reached(start: str) -> set[str]:
+    """Every project module that ``start`` imports, directly or through others."""
+    seen: set[str] = set()
+    todo = [start]
+    while todo:
+        module = todo.pop()
+        path = module_path(module)
+        if module in seen or path is None:
+            continue
+        seen.add(module)
+        todo.extend(name for _, name in imports(path) if top(name) in {"concord", "consent"})
+    return seen
+
+
+@pytest.mark.parametrize("module", VAULT_SAFE)
+def test_what_a_vault_takes_from_the_platform_reaches_no_hub_module(module: str) -> None:
+    offences = sorted(
+        name
+        for name in reached(module)
+        if name.startswith(HUB_ONLY) or name.endswith(".models") or top(name) == "consent"
+    )
+    assert offences == []
+    assert module in reached(module)
 
 
 def test_the_check_itself_finds_a_forbidden_import(tmp_path: Path) -> None:

@@ -26,7 +26,7 @@ from concord.finder.models import FinderChallenge, FinderRequest, FinderSession
 from concord.finder.sealing import seal, unseal
 from concord.hub import Hub
 from concord.identifiers import InvalidIdentifier, normalise_email
-from concord.mail.outbox import render
+from concord.mail.rendering import render_email
 from concord.mail.smtp import DeliveryError, build_message, deliver, new_message_id
 from concord.partners.services import all_partners
 from concord.secrets import keyed_hash, new_token, token_hash
@@ -131,7 +131,8 @@ def request_code(
 
 def send_code(settings: Settings, request: CodeRequest) -> None:
     """Email the code straight through the transport (the demo mailbox in demo mode)."""
-    subject, text, html = render(
+    subject, text, html = render_email(
+        "concord/mail",
         "find_my_data_code",
         {"code": request.code, "minutes": int(CODE_LIFETIME.total_seconds() // 60)},
     )

@@ -6,42 +6,28 @@ Each email is a subject / text / html template triplet under ``templates/concord
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from functools import lru_cache
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from concord.mail.models import StaffMessage
-from concord.paths import TEMPLATES
+from concord.mail.rendering import render_email
+from concord.mail.smtp import new_message_id
 from concord.settings import Settings
-
-
-@lru_cache(maxsize=1)
-def _environment() -> Environment:
-    return Environment(
-        loader=FileSystemLoader(TEMPLATES / "concord" / "mail"),
-        autoescape=select_autoescape(enabled_extensions=("html",), default=False),
-        undefined=StrictUndefined,
-        keep_trailing_newline=True,
-    )
-
-
-def render(template: str, context: Mapping[str, Any]) -> tuple[str, str, str]:
-    """Render the subject, text and html of one email."""
-    env = _environment()
-    subject = env.get_template(f"{template}.subject.txt").render(context).strip()
-    text = env.get_template(f"{template}.txt").render(context)
-    html = env.get_template(f"{template}.html").render(context)
-    return subject, text, html
 
 
 def send_staff_mail(
     session: Session, settings: Settings, *, to: str, template: str, context: Mapping[str, Any]
 ) -> StaffMessage:
-    subject, text, html = render(template, {**context, "settings": settings})
-    message = StaffMessage(to_address=to, subject=subject, text_body=text, html_body=html)
+    subject, text, html = render_email("concord/mail", template, {**context, "settings": settings})
+    message = StaffMessage(
+        to_address=to,
+        subject=subject,
+        text_body=text,
+        html_body=html,
+        message_id=new_message_id(settings),
+    )
     session.add(message)
     return message
 

@@ -9,7 +9,7 @@ from concord.partners.services import all_partners
 from concord.problems.rows import each_row
 from consent.db import Vaults
 from consent.links.services import purge_expired
-from consent.outbox.services import send_due
+from consent.outbox.services import SendReport, send_due
 
 log = logging.getLogger("consent.outbox")
 
@@ -30,15 +30,8 @@ def send_outboxes() -> None:
 
     def send(slug: str) -> bool:
         report = send_due(vaults, settings, slug)
-        if report.sent or report.retrying or report.failed or report.cancelled:
-            log.info(
-                "outbox %s: %d sent, %d to retry, %d failed, %d cancelled",
-                slug,
-                report.sent,
-                report.retrying,
-                report.failed,
-                report.cancelled,
-            )
+        if report != SendReport():
+            log.info("outbox %s: %s", slug, report)
         return True
 
     # One vault that cannot be reached is noted for staff; the other partners' mail goes out.

@@ -2,23 +2,15 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from concord.db import UtcDateTime, utcnow
+from concord.mail.engine import MessageStatus as MessageStatus  # shared with the staff outbox
 from consent.db import VaultBase
 from consent.purposes.models import Channel, _enum
-
-
-class MessageStatus(enum.StrEnum):
-    QUEUED = "queued"
-    SENDING = "sending"
-    SENT = "sent"
-    FAILED = "failed"
-    CANCELLED = "cancelled"
 
 
 class OutboxMessage(VaultBase):

@@ -1,12 +1,8 @@
 """Queueing stakeholder mail, and sending what is due.
 
-Delivery is at least once, with a stable Message-ID. Each message's Message-ID is fixed when
-it is queued. The sender claims a due message by compare-and-set (status ``queued`` to
-``sending``), sends it, then marks it ``sent``. If the worker dies between sending and
-marking, the claim goes stale and a later run sends the message again, with the same
-Message-ID and content: receivers and mail clients treat the two as one message, so a
-receiver sees at most one distinct message per outbox row. The alternative (marking before
-sending) would lose mail on every crash instead.
+Sending is the shared outbox engine's (``concord.mail.engine``): at least once, claimed by
+compare-and-set, with the Message-ID fixed when the message is queued, so a message sent again
+after a crash is the same message to its receiver.
 
 Consent is checked twice: when a message is queued and again just before it is sent, so a
 withdrawal, restriction or suppression that arrives in between cancels the message ("a
@@ -16,76 +12,41 @@ withdrawal takes effect before the next send").
 from __future__ import annotations
 
 import json
-import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
-from datetime import datetime, timedelta
+from dataclasses import asdict
+from datetime import datetime
+from email.message import EmailMessage
 from email.utils import formataddr
-from functools import lru_cache
+from functools import partial
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from concord.db import utcnow
-from concord.mail.smtp import (
-    DeliveryError,
-    TextAttachment,
-    build_message,
-    deliver,
-    new_message_id,
-)
-from concord.paths import TEMPLATES
+from concord.mail.engine import RUN_LIMIT, Claim, MessageStatus, Outbox
+from concord.mail.engine import NotSendable as NotSendable
+from concord.mail.engine import SendReport as SendReport
+from concord.mail.rendering import RenderedEmail, render_email
+from concord.mail.smtp import TextAttachment, build_message, new_message_id
 from concord.settings import Settings
 from consent.contacts.models import Contact
 from consent.db import Vaults
 from consent.ledger.models import ConsentState, CurrentConsent
 from consent.links import services as links
 from consent.links.models import LinkKind
-from consent.outbox.models import MessageStatus, OutboxMessage
+from consent.outbox.models import OutboxMessage
 from consent.purposes.models import Channel, LegalBasis, Purpose
 from consent.suppression.services import SuppressionKey, suppressed
 
-log = logging.getLogger("consent.outbox")
-
 # The kind of the double opt-in message: sent while consent is pending, not given.
 CONFIRMATION = "confirmation"
-# The default of ``Settings.outbox_stale_claim_seconds``.
-STALE_CLAIM = timedelta(minutes=10)
-# How many messages one claim takes: a sender killed mid-run leaves at most this many claimed
-# and unsent (sent again, unchanged, once the claim is stale), and one of them in flight.
-CLAIM_BATCH = 10
-MAX_ATTEMPTS = 8
-FIRST_RETRY = timedelta(minutes=1)
-LONGEST_RETRY = timedelta(hours=6)
+OUTBOX = Outbox(OutboxMessage, "outbox message")
 
 
-class NotSendable(Exception):
-    """The contact may not receive this message now; ``reason`` names why (no personal data)."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-
-
-@lru_cache(maxsize=1)
-def _environment() -> Environment:
-    return Environment(
-        loader=FileSystemLoader(TEMPLATES / "consent" / "mail"),
-        autoescape=select_autoescape(enabled_extensions=("html",), default=False),
-        undefined=StrictUndefined,
-        keep_trailing_newline=True,
-    )
-
-
-def render(template: str, context: Mapping[str, Any]) -> tuple[str, str, str]:
-    """Render the subject, text and html of one email from its template triplet."""
-    env = _environment()
-    subject = env.get_template(f"{template}.subject.txt").render(context).strip()
-    text = env.get_template(f"{template}.txt").render(context)
-    html = env.get_template(f"{template}.html").render(context)
-    return subject, text, html
+def render(template: str, context: Mapping[str, Any]) -> RenderedEmail:
+    """Render the subject, text and html of one stakeholder email from its template triplet."""
+    return render_email("consent/mail", template, context)
 
 
 def reason_not_to_send(
@@ -199,169 +160,39 @@ def queue(
     return message
 
 
-def retry_delay(attempts: int) -> timedelta:
-    """Exponential back-off: one minute after the first failure, doubling, at most six hours."""
-    return min(FIRST_RETRY * (1 << min(max(attempts - 1, 0), 20)), LONGEST_RETRY)
-
-
-@dataclass
-class SendReport:
-    sent: int = 0
-    retrying: int = 0
-    failed: int = 0
-    cancelled: int = 0
-
-
-@dataclass(frozen=True)
-class _Claim:
-    id: int
-    at: datetime
-
-
-def _claim_due(
-    session: Session, now: datetime, limit: int, stale: timedelta = STALE_CLAIM
-) -> list[_Claim]:
-    """Take due messages, and messages whose claim went stale, by compare-and-set."""
-    due = session.execute(
-        select(OutboxMessage.id, OutboxMessage.status, OutboxMessage.claimed_at)
-        .where(
-            (
-                (OutboxMessage.status == MessageStatus.QUEUED)
-                & (OutboxMessage.next_attempt_at <= now)
-            )
-            | (
-                (OutboxMessage.status == MessageStatus.SENDING)
-                & (OutboxMessage.claimed_at < now - stale)
-            )
-        )
-        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
-        .limit(limit)
-    ).all()
-    claims: list[_Claim] = []
-    for message_id, status, claimed_at in due:
-        same_claim = (
-            OutboxMessage.claimed_at.is_(None)
-            if claimed_at is None
-            else OutboxMessage.claimed_at == claimed_at
-        )
-        result = session.execute(
-            update(OutboxMessage)
-            .where(OutboxMessage.id == message_id, OutboxMessage.status == status, same_claim)
-            .values(
-                status=MessageStatus.SENDING,
-                claimed_at=now,
-                attempts=OutboxMessage.attempts + 1,
-            )
-            .execution_options(synchronize_session=False)
-        )
-        if result.rowcount == 1:  # type: ignore[attr-defined]
-            claims.append(_Claim(message_id, now))
-    return claims
-
-
-def _settle(session: Session, claim: _Claim, **values: object) -> bool:
-    """Move a claimed message on, only if the claim is still ours."""
-    result = session.execute(
-        update(OutboxMessage)
-        .where(
-            OutboxMessage.id == claim.id,
-            OutboxMessage.status == MessageStatus.SENDING,
-            OutboxMessage.claimed_at == claim.at,
-        )
-        .values(**values)
-        .execution_options(synchronize_session=False)
-    )
-    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
-
-
 def send_due(
     vaults: Vaults,
     settings: Settings,
     partner_slug: str,
     *,
     now: datetime | None = None,
-    limit: int = 100,
+    limit: int = RUN_LIMIT,
 ) -> SendReport:
     """Send what is due in one vault's outbox; safe to run concurrently and after a crash."""
-    now = now or utcnow()
-    report = SendReport()
     key = SuppressionKey(settings, partner_slug)
-    stale = timedelta(seconds=settings.outbox_stale_claim_seconds)
-    # Claims are taken and committed a few at a time, and each message's outcome is committed
-    # on its own, so a sender killed mid-run loses at most the message in flight (sent again
-    # with its Message-ID once the claim is stale) and delays at most one small batch.
-    taken = 0
-    while taken < limit:
-        with vaults.transaction(partner_slug) as session:
-            claims = _claim_due(session, now, min(CLAIM_BATCH, limit - taken), stale)
-        if not claims:
-            break
-        taken += len(claims)
-        _send_claimed(vaults, settings, partner_slug, key, claims, now, report)
-    return report
 
+    def prepare(session: Session, claim: Claim) -> EmailMessage | None:
+        message = session.get(OutboxMessage, claim.id)
+        if message is None:  # erased with its contact since the claim
+            return None
+        contact = session.get_one(Contact, message.contact_id)
+        purpose = session.get_one(Purpose, message.purpose_id)
+        reason = reason_not_to_send(session, key, contact, purpose, message.channel, message.kind)
+        if reason:
+            raise NotSendable(reason)
+        return build_message(
+            sender=message.sender,
+            to=message.to_address,
+            subject=message.subject,
+            text=message.text_body,
+            html=message.html_body,
+            message_id=message.message_id,
+            headers=json.loads(message.headers),
+            attachments=[TextAttachment(**a) for a in json.loads(message.attachments or "[]")],
+        )
 
-def _send_claimed(
-    vaults: Vaults,
-    settings: Settings,
-    partner_slug: str,
-    key: SuppressionKey,
-    claims: list[_Claim],
-    now: datetime,
-    report: SendReport,
-) -> None:
-    for claim in claims:
-        with vaults.transaction(partner_slug) as session:
-            message = session.get(OutboxMessage, claim.id)
-            if message is None:  # erased with its contact since the claim
-                continue
-            contact = session.get_one(Contact, message.contact_id)
-            purpose = session.get_one(Purpose, message.purpose_id)
-            reason = reason_not_to_send(
-                session, key, contact, purpose, message.channel, message.kind
-            )
-            if reason:
-                _settle(
-                    session,
-                    claim,
-                    status=MessageStatus.CANCELLED,
-                    last_error=f"cancelled: {reason}",
-                )
-                report.cancelled += 1
-                continue
-            attempts = message.attempts
-            email_message = build_message(
-                sender=message.sender,
-                to=message.to_address,
-                subject=message.subject,
-                text=message.text_body,
-                html=message.html_body,
-                message_id=message.message_id,
-                headers=json.loads(message.headers),
-                attachments=[TextAttachment(**a) for a in json.loads(message.attachments or "[]")],
-            )
-        # No database transaction is held while talking to the mail server.
-        try:
-            deliver(settings, email_message)
-        except DeliveryError as error:
-            give_up = error.permanent or attempts >= MAX_ATTEMPTS
-            with vaults.transaction(partner_slug) as session:
-                _settle(
-                    session,
-                    claim,
-                    status=MessageStatus.FAILED if give_up else MessageStatus.QUEUED,
-                    next_attempt_at=now + retry_delay(attempts),
-                    last_error=error.reason[:200],
-                )
-            if give_up:
-                report.failed += 1
-            else:
-                report.retrying += 1
-            log.warning("outbox message %d not delivered: %s", claim.id, error.reason)
-            continue
-        with vaults.transaction(partner_slug) as session:
-            _settle(session, claim, status=MessageStatus.SENT, sent_at=utcnow(), last_error="")
-        report.sent += 1
+    transaction = partial(vaults.transaction, partner_slug)
+    return OUTBOX.send_due(transaction, settings, prepare, now=now, limit=limit)
 
 
 def cancel_queued(
@@ -390,16 +221,11 @@ def cancel_queued_with_prefix(
     Unsent means queued, or claimed by a sender that has since died (a stale claim, which
     would otherwise be sent again); a message a live sender is delivering right now goes out.
     """
-    stale_before = utcnow() - timedelta(seconds=settings.outbox_stale_claim_seconds)
     result = session.execute(
         update(OutboxMessage)
         .where(
             OutboxMessage.idempotency_key.startswith(f"{idempotency_prefix}:", autoescape=True),
-            (OutboxMessage.status == MessageStatus.QUEUED)
-            | (
-                (OutboxMessage.status == MessageStatus.SENDING)
-                & (OutboxMessage.claimed_at < stale_before)
-            ),
+            OUTBOX.unsent(settings, utcnow()),
         )
         .values(status=MessageStatus.CANCELLED, last_error=f"cancelled: {reason}"[:200])
         .execution_options(synchronize_session=False)

@@ -1,9 +1,11 @@
-"""The vault outbox against a real SMTP server on loopback: what arrives, retries, consent."""
+"""The vault outbox against a real SMTP server on loopback: what arrives, and consent.
+
+Claims, retries and stale claims are the shared engine's, tested in test_outbox_engine.py.
+"""
 
 from __future__ import annotations
 
 import json
-from datetime import timedelta
 
 import pytest
 from bs4 import BeautifulSoup
@@ -11,7 +13,6 @@ from litestar.testing import TestClient
 from sqlalchemy import update
 
 from concord.app import create_app
-from concord.db import utcnow
 from concord.mail.smtp import demo_messages, text_of
 from consent.contacts.models import Contact
 from consent.outbox import services as outbox
@@ -64,37 +65,6 @@ def test_a_queued_message_arrives_with_its_headers(world: World, mail_server: Ma
     # Nothing is due any more: a second run sends nothing.
     assert outbox.send_due(world.vaults, settings, PARTNER_A).sent == 0
     assert len(mail_server.received) == 1
-
-
-def test_a_busy_server_gets_retries_with_back_off(world: World, mail_server: MailServer) -> None:
-    contact_id = add_contact(world)
-    message_id = queue_newsletter(world, contact_id)
-    settings = mail_server.settings(world.settings)
-    mail_server.refuse_next = 2
-    start = utcnow()
-
-    assert outbox.send_due(world.vaults, settings, PARTNER_A, now=start).retrying == 1
-    row = outbox_row(world, message_id)
-    assert row.status is MessageStatus.QUEUED
-    assert row.attempts == 1
-    assert row.last_error.startswith("SMTP 451")
-    assert row.next_attempt_at == start + timedelta(minutes=1)
-    # Not due yet: nothing is tried.
-    assert outbox.send_due(world.vaults, settings, PARTNER_A, now=start).retrying == 0
-    assert mail_server.refused == 1
-
-    second = start + timedelta(minutes=2)
-    assert outbox.send_due(world.vaults, settings, PARTNER_A, now=second).retrying == 1
-    row = outbox_row(world, message_id)
-    assert row.attempts == 2
-    assert row.next_attempt_at == second + timedelta(minutes=2)
-
-    assert (
-        outbox.send_due(world.vaults, settings, PARTNER_A, now=start + timedelta(hours=1)).sent == 1
-    )
-    assert len(mail_server.received) == 1
-    assert mail_server.received[0].message["Message-ID"] == row.message_id
-    assert outbox_row(world, message_id).status is MessageStatus.SENT
 
 
 def test_without_an_smtp_server_mail_waits(world: World) -> None:
@@ -154,29 +124,6 @@ def test_unsubscribing_cancels_what_is_queued(world: World, mail_server: MailSer
         queue_newsletter(world, contact_id)
     assert outbox.send_due(world.vaults, mail_server.settings(world.settings), PARTNER_A).sent == 0
     assert mail_server.received == []
-
-
-def test_a_stale_claim_is_sent_again_with_the_same_message_id(
-    world: World, mail_server: MailServer
-) -> None:
-    """A worker killed between sending and marking: the retry keeps the Message-ID."""
-    message_id = queue_newsletter(world, add_contact(world))
-    settings = mail_server.settings(world.settings)
-    assert outbox.send_due(world.vaults, settings, PARTNER_A).sent == 1
-    now = utcnow()
-    with world.vaults.transaction(PARTNER_A) as session:
-        session.execute(
-            update(OutboxMessage)
-            .where(OutboxMessage.id == message_id)
-            .values(status=MessageStatus.SENDING, claimed_at=now - timedelta(minutes=1))
-        )
-    # A fresh claim belongs to a worker still at work: left alone.
-    assert outbox.send_due(world.vaults, settings, PARTNER_A, now=now).sent == 0
-    later = now + outbox.STALE_CLAIM + timedelta(minutes=1)
-    assert outbox.send_due(world.vaults, settings, PARTNER_A, now=later).sent == 1
-    first, second = mail_server.received
-    assert first.message["Message-ID"] == second.message["Message-ID"]
-    assert outbox_row(world, message_id).status is MessageStatus.SENT
 
 
 def test_the_same_idempotency_key_queues_once(world: World) -> None:
