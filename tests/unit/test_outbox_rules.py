@@ -42,7 +42,20 @@ def test_the_stale_claim_is_the_setting() -> None:
             {"user": {"display_name": "<Ada>"}, "link": "https://x.test/r", "minutes": 30},
             "<Ada>",
         ),
-        ("consent/mail", "find_my_data_code", {"code": "<123456>", "minutes": 15}, "<123456>"),
+        (
+            "consent/mail",
+            "message",
+            {
+                "subject": "News",
+                "body": "Hello",
+                "partner_name": "Alpha",
+                "contact_name": "<Ada>",
+                "purpose_name": "Newsletter",
+                "preferences_url": "https://x.test/p",
+                "unsubscribe_url": None,
+            },
+            "<Ada>",
+        ),
     ],
 )
 def test_both_outboxes_render_a_triplet_with_only_the_html_escaped(
@@ -57,4 +70,4 @@ def test_both_outboxes_render_a_triplet_with_only_the_html_escaped(
 
 def test_a_missing_variable_is_an_error() -> None:
     with pytest.raises(UndefinedError):
-        render_email("consent/mail", "find_my_data_code", {})
+        render_email("concord/mail", "find_my_data_code", {})
