@@ -1,10 +1,11 @@
 """Every vault table, imported in one place so that metadata and migrations see them all."""
 
 from consent.audiences.models import AudienceExclusion, AudiencePseudonym
+from consent.audit.models import VaultAuditEntry
 from consent.contacts.models import CategoryMapping, Contact, ContactChange, ContactTag, Identifier
 from consent.db import VaultBase
 from consent.importing.models import ImportBatch, RejectedRow
-from consent.invitations.models import Invitation
+from consent.invitations.models import Invitation, InvitedEvent
 from consent.ledger.models import ConsentEvent, CurrentConsent
 from consent.links.models import StakeholderLink
 from consent.outbox.models import OutboxMessage
@@ -26,6 +27,7 @@ __all__ = [
     "Identifier",
     "ImportBatch",
     "Invitation",
+    "InvitedEvent",
     "Notice",
     "OutboxMessage",
     "OverlapFlag",
@@ -36,6 +38,7 @@ __all__ = [
     "RoundPseudonym",
     "StakeholderLink",
     "Suppression",
+    "VaultAuditEntry",
     "VaultBase",
     "VaultInfo",
 ]

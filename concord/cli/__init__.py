@@ -23,6 +23,7 @@ from concord.governance import seals as governance_seals
 from concord.logs import configure_logging
 from concord.partners.services import add_partner, all_partners
 from concord.settings import SettingsError
+from consent.audit import chain as vault_chain
 
 OPERATOR = "operator:cli"
 
@@ -230,20 +231,29 @@ def audit() -> None:
 @audit.command("verify")
 @data_dir_option
 def audit_verify(data_dir: Path | None) -> None:
-    """Check every entry of the audit chain; exit 1 and name the first bad entry if any."""
-    with (
-        open_platform(data_dir, require_secret=False) as platform,
-        platform.hub.transaction() as session,
-    ):
-        report = chain.verify(session)
-        sealed = governance_seals.verify(session) if report.ok else []
-    if not report.ok:
-        _fail(f"audit chain broken at entry {report.first_bad_seq}: {report.reason}", 1)
+    """Check every entry of the hub's audit chain and of each vault's; exit 1 and name the
+    first bad entry of each broken chain."""
+    with open_platform(data_dir, require_secret=False) as platform:
+        with platform.hub.transaction() as session:
+            reports = [("the hub's audit chain", chain.verify(session))]
+            sealed = governance_seals.verify(session) if reports[0][1].ok else []
+        for slug in platform.partner_slugs():
+            with platform.vaults.transaction(slug) as session:
+                reports.append((f"the audit chain of {slug}'s vault", vault_chain.verify(session)))
+    broken = [(name, report) for name, report in reports if not report.ok]
+    for name, report in broken:
+        click.echo(
+            f"concord: {name} is broken at entry {report.first_bad_seq}: {report.reason}",
+            err=True,
+        )
+    if broken:
+        _fail(f"{len(broken)} audit chain(s) broken", 1)
     if sealed:
         for problem in sealed:
             click.echo(f"concord: {problem.reason} ({problem.object_ref})", err=True)
         _fail(f"{len(sealed)} governance record(s) do not match the audit chain", 1)
-    click.echo(f"Audit chain intact: {report.checked} entries verified.")
+    for name, report in reports:
+        click.echo(f"Audit chain intact: {name}, {report.checked} entries verified.")
 
 
 def _register_package_commands() -> None:

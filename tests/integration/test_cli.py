@@ -112,7 +112,27 @@ def test_audit_verify_names_the_row_edited_by_hand(tmp_path: Path) -> None:
         db.execute("UPDATE audit_entries SET object_ref = 'partner:forged' WHERE seq = 2")
     result = run("audit", "verify", data_dir=data)
     assert result.returncode == 1
-    assert "entry 2" in result.stderr
+    assert "the hub's audit chain is broken at entry 2" in result.stderr
+
+
+def test_audit_verify_checks_every_vaults_own_chain(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    run("init", data_dir=data)
+    for slug in ("one", "two"):
+        run("partner", "add", slug, "--name", slug.title(), "--country", "FR", data_dir=data)
+    assert run("migrate", data_dir=data).returncode == 0
+    for slug in ("one", "two"):
+        with sqlite3.connect(data / "vaults" / f"{slug}.sqlite3") as db:
+            for seq, prev in ((1, "0" * 64), (2, "x" * 64)):
+                db.execute(
+                    "INSERT INTO vault_audit_entries VALUES (?, ?, 'test', 'thing', 'x', '', ?, ?)",
+                    (seq, "2026-12-06 10:00:00.000000", prev, f"{slug}{seq}".ljust(64, "0")),
+                )
+    result = run("audit", "verify", data_dir=data)
+    assert result.returncode == 1
+    assert "the audit chain of one's vault is broken at entry 1" in result.stderr
+    assert "the audit chain of two's vault is broken at entry 1" in result.stderr
+    assert "2 audit chain(s) broken" in result.stderr
 
 
 @pytest.mark.parametrize(
