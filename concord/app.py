@@ -46,6 +46,7 @@ from concord.mail.controllers import DemoMailboxController
 from concord.partners.controllers import PartnerController
 from concord.paths import STATIC, TEMPLATES
 from concord.settings import Settings
+from concord.vault_host import HubHost
 from concord.vaults.recording import RecordedDirectory
 from concord.web.access import Access, access, enforce_access
 from concord.web.auth import API_PREFIX, ViewerMiddleware
@@ -107,6 +108,7 @@ def create_app(
     hub = hub or Hub(settings)
     vaults = vaults or Vaults(settings)
     directory = directory or vault_directory(hub, vaults, settings)
+    host = HubHost(hub, settings)
 
     @asynccontextmanager
     async def lifespan(_app: Litestar) -> AsyncIterator[None]:
@@ -178,6 +180,7 @@ def create_app(
             "hub": Provide(lambda: hub, sync_to_thread=False),
             "vaults": Provide(lambda: vaults, sync_to_thread=False),
             "directory": Provide(lambda: directory, sync_to_thread=False),
+            "host": Provide(lambda: host, sync_to_thread=False),
         },
         guards=[enforce_access, enforce_bounds],
         middleware=[

@@ -31,9 +31,11 @@ from concord.app import create_app
 from concord.hub import Hub
 from concord.partners.services import add_partner
 from concord.settings import Settings
+from concord.vault_host import HubHost
 from concord.vaults.recording import RecordedDirectory
 from concord.vaults.serialising import SerialisingDirectory
 from consent.db import Vaults
+from consent.host import Host
 from consent.in_process import InProcessDirectory
 from consent.public import VaultDirectory
 from consent.setup import prepare_vault
@@ -136,6 +138,19 @@ class World:
     @property
     def directory(self) -> VaultDirectory:
         return self.ports()
+
+    @property
+    def host(self) -> Host:
+        """What the vaults are told about the partnership, as the app tells them."""
+        return HubHost(self.hub, self.settings)
+
+    def job_services(self, settings: Settings | None = None) -> dict[str, object]:
+        """What ``jobs.bind`` hands the background jobs, as the worker does."""
+        return {
+            "vaults": self.vaults,
+            "vault_directory": self.ports(settings),
+            "vault_host": HubHost(self.hub, settings or self.settings),
+        }
 
 
 # Who is who in the ownership tests: (fixture key, email, role, partner)

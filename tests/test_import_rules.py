@@ -5,8 +5,9 @@
 - ``outreach`` reaches vault data only through the port (``consent.public``).
 - Nothing outside ``consent`` touches vault tables or the vault database accessor
   (``consent.db``, ``Vaults``, ``consent.*.models``), except the composition root.
-- What ``consent`` takes from ``concord`` to send mail (the outbox engine, the email renderer)
-  reaches no hub module, so a vault can run on its own server.
+- ``consent`` never imports the hub (``concord.hub``, ``concord.audit``, a hub model), and
+  what it takes from ``concord`` to send mail (the outbox engine, the email renderer) reaches
+  no hub module either, so a vault can run on its own server.
 """
 
 from __future__ import annotations
@@ -18,7 +19,28 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-COMPOSITION_ROOT = {"concord/app.py", "concord/cli", "concord/migrations/env.py"}
+COMPOSITION_ROOT = {
+    "concord/app.py",
+    "concord/cli",
+    "concord/migrations/env.py",
+    "concord/vault_host.py",
+}
+# What a vault may not depend on, so that it can run on a partner's own server: the hub's
+# handle and audit chain, and the hub's tables.
+HUB_MODULES = (
+    "concord.hub",
+    "concord.audit",
+    "concord.accounts.models",
+    "concord.partners",
+    "concord.categories",
+    "concord.partnership",
+    "concord.governance",
+    "concord.dashboard",
+    "concord.finder",
+    "concord.mail.models",
+    "concord.models",
+    "concord.vaults",
+)
 # What the hub may import from consent: the port to each vault and its wire types.
 CONSENT_PUBLIC = {"consent.public"}
 
@@ -147,3 +169,35 @@ def test_the_check_itself_finds_a_forbidden_import(tmp_path: Path) -> None:
     sample = tmp_path / "sample.py"
     sample.write_text("from consent.db import Vaults\nimport outreach.calendar\n", encoding="utf-8")
     assert [module for _, module in imports(sample)] == ["consent.db", "outreach.calendar"]
+
+
+def is_hub_module(module: str) -> bool:
+    return any(module == hub or module.startswith(hub + ".") for hub in HUB_MODULES)
+
+
+def test_no_vault_module_imports_the_hub() -> None:
+    offences = [
+        f"{path.relative_to(ROOT)}:{line} imports {module}"
+        for path in python_files("consent")
+        for line, module in imports(path)
+        if is_hub_module(module)
+    ]
+    offences += [
+        f"{path.relative_to(ROOT)}:{line} imports HubBase"
+        for path in python_files("consent")
+        for line, name in imported_names(path)
+        if name == "HubBase"
+    ]
+    assert offences == []
+
+
+def test_the_hub_rule_finds_a_vault_module_writing_the_hubs_chain(tmp_path: Path) -> None:
+    sample = tmp_path / "sample.py"
+    sample.write_text(
+        "from concord.audit import chain\nfrom concord.db import HubBase, utcnow\n"
+        "import concord.partners.models\nfrom concord.settings import Settings\n",
+        encoding="utf-8",
+    )
+    found = [m for _, m in imports(sample) if is_hub_module(m)]
+    assert found == ["concord.audit", "concord.partners.models"]
+    assert "HubBase" in [name for _, name in imported_names(sample)]

@@ -97,7 +97,7 @@ def worker(data_dir: Path | None) -> None:
         scheduler = scheduling.build(
             platform.hub,
             blocking=True,
-            services={"vaults": platform.vaults, "vault_directory": platform.directory},
+            services=platform.job_services(),
             extra_jobs=PACKAGE_JOBS,
         )
 

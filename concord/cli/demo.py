@@ -161,7 +161,7 @@ def _seed_accounts(platform: Platform) -> None:
 def _import_contact_files(platform: Platform, folder: Path) -> None:
     """Import each demo partner's list through the importer, once per file."""
     for partner in DEMO_PARTNERS:
-        importer = Importer.for_partner(platform.vaults, platform.hub, partner.slug)
+        importer = Importer.for_partner(platform.vaults, platform.host, partner.slug)
         with platform.vaults.transaction(partner.slug) as session:
             terms, _ = check_terms(
                 session,

@@ -108,7 +108,7 @@ def import_contacts(
     with open_platform(data_dir) as platform:
         platform.require_current()
         try:
-            importer = Importer.for_partner(platform.vaults, platform.hub, partner_slug)
+            importer = Importer.for_partner(platform.vaults, platform.host, partner_slug)
         except UnknownPartner:
             _fail(f"there is no partner {partner_slug!r} (see `concord partner list`)")
         try:

@@ -16,7 +16,9 @@ from concord.app import vault_directory
 from concord.hub import Hub
 from concord.partners.models import Partner
 from concord.settings import Settings, SettingsError, load_settings
+from concord.vault_host import HubHost
 from consent.db import Vaults
+from consent.host import Host
 from consent.public import VaultDirectory
 from consent.setup import prepare_vault
 
@@ -43,6 +45,15 @@ class Platform:
     def directory(self) -> VaultDirectory:
         """The hub's port to each partner's vault."""
         return vault_directory(self.hub, self.vaults)
+
+    @cached_property
+    def host(self) -> Host:
+        """What the vaults on this box are told about the partnership."""
+        return HubHost(self.hub)
+
+    def job_services(self) -> dict[str, object]:
+        """What the background jobs of every package may ask for (see ``concord.jobs``)."""
+        return {"vaults": self.vaults, "vault_directory": self.directory, "vault_host": self.host}
 
     @property
     def hub_location(self) -> str:

@@ -33,7 +33,7 @@ def retention(data_dir: Path | None, partner_slug: str | None, dry_run: bool) ->
                     due = plan(session, inactive_months=months)
                 anonymised = "would anonymise"
             else:
-                run = run_retention(platform.hub, platform.vaults, slug, actor="operator:cli")
+                run = run_retention(platform.settings, platform.vaults, slug, actor="operator:cli")
                 due, anonymised = run.plan, "anonymised"
             click.echo(
                 f"{slug}: {anonymised} {due.total} "

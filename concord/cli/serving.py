@@ -22,7 +22,7 @@ def run_server(platform: Platform, *, with_scheduler: bool) -> None:
         scheduling.build(
             platform.hub,
             blocking=False,
-            services={"vaults": platform.vaults, "vault_directory": platform.directory},
+            services=platform.job_services(),
             extra_jobs=PACKAGE_JOBS,
         )
         if with_scheduler

@@ -9,22 +9,15 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath
 from litestar.response import Template
 
-from concord.audit import chain
-from concord.categories.models import SharedCategory
-from concord.categories.services import all_categories
 from concord.errors import InvalidInput
-from concord.hub import Hub
 from concord.web.access import Access, access
 from concord.web.pages import FormBody, page, see_other, viewer_of
+from consent.audit import chain as audit
 from consent.categories.services import own_categories, set_mappings, suggestion
 from consent.db import Vaults
+from consent.host import Host, SharedCategoryCard
 
 PAGE = "consent/categories/mapping/page.html"
-
-
-def _shared(hub: Hub) -> list[SharedCategory]:
-    with hub.transaction() as session:
-        return list(all_categories(session))
 
 
 def _chosen(form: dict[str, str]) -> dict[str, str]:
@@ -46,45 +39,44 @@ class CategoryMappingController(Controller):
     def mapping(
         self,
         request: Request[Any, Any, Any],
-        hub: NamedDependency[Hub],
+        host: NamedDependency[Host],
         vaults: NamedDependency[Vaults],
         partner: FromPath[str],
     ) -> Template:
-        return self._page(request, hub, vaults, partner, chosen={}, errors={})
+        return self._page(request, host, vaults, partner, chosen={}, errors={})
 
     @post("/", sync_to_thread=True, opt=access(Access.PARTNER_ADMIN))
     def save(
         self,
         request: Request[Any, Any, Any],
-        hub: NamedDependency[Hub],
+        host: NamedDependency[Host],
         vaults: NamedDependency[Vaults],
         partner: FromPath[str],
         data: FormBody,
     ) -> Response[Any]:
         chosen = _chosen(data)
-        slugs = {c.slug for c in _shared(hub)}
+        slugs = {c.slug for c in host.shared_categories()}
         try:
             with vaults.transaction(partner) as session:
                 changed = set_mappings(session, chosen, slugs)
+                if changed:
+                    audit.record(
+                        session,
+                        actor=viewer_of(request).actor,
+                        action="categories.map",
+                        object_ref=f"partner:{partner}",
+                        detail=f"changed={changed}",
+                    )
         except InvalidInput as error:
             return self._page(
-                request, hub, vaults, partner, chosen=chosen, errors=error.errors, status=400
+                request, host, vaults, partner, chosen=chosen, errors=error.errors, status=400
             )
-        if changed:
-            with hub.transaction() as session:
-                chain.record(
-                    session,
-                    actor=viewer_of(request).actor,
-                    action="categories.map",
-                    object_ref=f"partner:{partner}",
-                    detail=f"changed={changed}",
-                )
         return see_other(f"/partners/{partner}/categories?saved={changed}")
 
     def _page(
         self,
         request: Request[Any, Any, Any],
-        hub: Hub,
+        host: Host,
         vaults: Vaults,
         partner: str,
         *,
@@ -94,7 +86,7 @@ class CategoryMappingController(Controller):
     ) -> Template:
         with vaults.transaction(partner) as session:
             own = own_categories(session)
-        shared = _shared(hub)
+        shared: list[SharedCategoryCard] = host.shared_categories()
         names = {c.slug: c.name for c in shared}
         suggested = {c.name: suggestion(c.name, names) for c in own if c.shared is None}
         context = {

@@ -17,13 +17,11 @@ from litestar.params import FromPath, FromQuery
 from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Stream, Template
 
-from concord.audit import chain
 from concord.db import utcnow
 from concord.errors import InvalidInput
-from concord.hub import Hub
-from concord.partners.services import by_slug
 from concord.web.access import Access, access
 from concord.web.pages import FormBody, found_or_404, page, see_other, viewer_of
+from consent.audit import chain as audit
 from consent.contacts import export, manual
 from consent.contacts.models import Contact
 from consent.contacts.profile import ContactProfile, load_profile, staff_names
@@ -37,6 +35,7 @@ from consent.contacts.queries import (
 )
 from consent.contacts.schemas import ContactDetail, ContactList
 from consent.db import Vaults
+from consent.host import Host
 from consent.purposes.models import Channel
 from consent.purposes.services import all_purposes
 from consent.rights.requests import requests_of
@@ -62,10 +61,9 @@ def private(response: Template) -> Template:
     return response
 
 
-def default_country(hub: Hub, partner_slug: str) -> str:
+def default_country(host: Host, partner_slug: str) -> str:
     """The partner's country, the region of phone numbers written without one."""
-    with hub.transaction() as session:
-        partner = by_slug(session, partner_slug)
+    partner = host.partner(partner_slug)
     if partner is None:
         raise NotFoundException()
     return partner.country
@@ -116,7 +114,7 @@ class ContactsController(Controller):
     def contacts(
         self,
         request: Request[Any, Any, Any],
-        hub: NamedDependency[Hub],
+        host: NamedDependency[Host],
         vaults: NamedDependency[Vaults],
         partner: FromPath[str],
         asked: NamedDependency[AskedFor],
@@ -125,7 +123,7 @@ class ContactsController(Controller):
     ) -> Template:
         filters, errors = asked.filters, asked.errors
         fragment = wants_fragment(request)
-        country = default_country(hub, partner)
+        country = default_country(host, partner)
         with vaults.transaction(partner) as session:
             found = find_contacts(
                 session, filters, default_country=country, after=after, before=before
@@ -155,18 +153,18 @@ class ContactsController(Controller):
     def export_csv(
         self,
         request: Request[Any, Any, Any],
-        hub: NamedDependency[Hub],
+        host: NamedDependency[Host],
         vaults: NamedDependency[Vaults],
         partner: FromPath[str],
         asked: NamedDependency[AskedFor],
     ) -> Stream:
         filters = asked.filters
-        country = default_country(hub, partner)
+        country = default_country(host, partner)
         with vaults.transaction(partner) as session:
             ids = export.rows_to_export(session, filters, default_country=country)
         # Recorded before the first byte leaves, so no export goes unrecorded.
-        with hub.transaction() as session:
-            chain.record(
+        with vaults.transaction(partner) as session:
+            audit.record(
                 session,
                 actor=viewer_of(request).actor,
                 action="contacts.export",
@@ -196,19 +194,19 @@ class ContactsController(Controller):
     def add_contact(
         self,
         request: Request[Any, Any, Any],
-        hub: NamedDependency[Hub],
+        host: NamedDependency[Host],
         vaults: NamedDependency[Vaults],
         partner: FromPath[str],
         data: FormBody,
     ) -> Response[Any]:
         form = manual.ContactForm.submitted(data)
-        country = default_country(hub, partner)
+        country = default_country(host, partner)
         with vaults.transaction(partner) as session:
             outcome = manual.add_contact(
                 session,
                 form,
                 default_country=country,
-                key=SuppressionKey(hub.settings, partner),
+                key=SuppressionKey(host.settings, partner),
                 actor=viewer_of(request).actor,
             )
         if isinstance(outcome, manual.Refusal):
@@ -221,18 +219,18 @@ class ContactsController(Controller):
     def contact(
         self,
         request: Request[Any, Any, Any],
-        hub: NamedDependency[Hub],
+        host: NamedDependency[Host],
         vaults: NamedDependency[Vaults],
         partner: FromPath[str],
         contact_id: FromPath[int],
     ) -> Template:
-        return self._contact_page(request, hub, vaults, partner, contact_id, {}, {})
+        return self._contact_page(request, host, vaults, partner, contact_id, {}, {})
 
     @post("/{contact_id:int}/consent", sync_to_thread=True)
     def record_consent(
         self,
         request: Request[Any, Any, Any],
-        hub: NamedDependency[Hub],
+        host: NamedDependency[Host],
         vaults: NamedDependency[Vaults],
         partner: FromPath[str],
         contact_id: FromPath[int],
@@ -245,7 +243,7 @@ class ContactsController(Controller):
                 manual.record_consent(session, contact.id, entry, actor=viewer_of(request).actor)
         if isinstance(entry, manual.Refusal):
             return self._contact_page(
-                request, hub, vaults, partner, contact_id, entry.errors, data, 400
+                request, host, vaults, partner, contact_id, entry.errors, data, 400
             )
         return see_other(f"/partners/{partner}/contacts/{contact_id}?recorded=1#consent")
 
@@ -265,14 +263,14 @@ class ContactsController(Controller):
     def edit(
         self,
         request: Request[Any, Any, Any],
-        hub: NamedDependency[Hub],
+        host: NamedDependency[Host],
         vaults: NamedDependency[Vaults],
         partner: FromPath[str],
         contact_id: FromPath[int],
         data: FormBody,
     ) -> Response[Any]:
         form = manual.ContactForm.submitted(data)
-        country = default_country(hub, partner)
+        country = default_country(host, partner)
         try:
             with vaults.transaction(partner) as session:
                 changed = manual.edit_contact(
@@ -280,15 +278,15 @@ class ContactsController(Controller):
                     found_or_404(session, Contact, contact_id),
                     form,
                     default_country=country,
-                    key=SuppressionKey(hub.settings, partner),
+                    key=SuppressionKey(host.settings, partner),
                     actor=viewer_of(request).actor,
                 )
         except InvalidInput as error:
             return self._form(request, vaults, partner, contact_id, form, error.errors, None, 400)
         if changed:
             # Rectification is accountable: which fields changed, never their values or who.
-            with hub.transaction() as session:
-                chain.record(
+            with vaults.transaction(partner) as session:
+                audit.record(
                     session,
                     actor=viewer_of(request).actor,
                     action="contacts.edit",
@@ -323,7 +321,7 @@ class ContactsController(Controller):
     def _contact_page(
         self,
         request: Request[Any, Any, Any],
-        hub: Hub,
+        host: Host,
         vaults: Vaults,
         partner: str,
         contact_id: int,
@@ -336,8 +334,7 @@ class ContactsController(Controller):
             rights_requests = requests_of(session, contact_id)
         if profile is None:
             raise NotFoundException()
-        with hub.transaction() as session:
-            names = staff_names(session, profile.actors)
+        names = staff_names(host, profile.actors)
         context = {
             "partner": partner,
             "profile": profile,
@@ -361,7 +358,7 @@ class ContactsApiController(Controller):
     @get("/", sync_to_thread=True)
     def contacts_api(
         self,
-        hub: NamedDependency[Hub],
+        host: NamedDependency[Host],
         vaults: NamedDependency[Vaults],
         partner: FromPath[str],
         q: FromQuery[str] = "",
@@ -375,7 +372,7 @@ class ContactsApiController(Controller):
         filters = ContactFilters(
             q=q.strip()[:200], category=category, tag=tag, duplicates=duplicates
         )
-        country = default_country(hub, partner)
+        country = default_country(host, partner)
         with vaults.transaction(partner) as session:
             found = find_contacts(
                 session, filters, default_country=country, after=after, before=before

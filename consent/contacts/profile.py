@@ -9,10 +9,10 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from concord.accounts.models import User
 from concord.inputs import row_id
 from consent.contacts.models import Contact, ContactChange
 from consent.contacts.queries import sharing_a_phone
+from consent.host import Host
 from consent.ledger import services as ledger
 from consent.ledger.models import CollectionMethod, ConsentState
 from consent.purposes.models import Channel, Purpose
@@ -103,10 +103,7 @@ def load_profile(session: Session, contact_id: int) -> ContactProfile | None:
     )
 
 
-def staff_names(hub_session: Session, actors: Iterable[str]) -> dict[str, str]:
+def staff_names(host: Host, actors: Iterable[str]) -> dict[str, str]:
     """Display names of the staff accounts that ledger entries and edits name as ``user:ID``."""
     ids = {i for a in actors if a.startswith("user:") and (i := row_id(a[5:])) is not None}
-    if not ids:
-        return {}
-    users = hub_session.scalars(select(User).where(User.id.in_(ids)))
-    return {f"user:{user.id}": user.display_name for user in users}
+    return {f"user:{user_id}": name for user_id, name in host.staff_names(ids).items()}

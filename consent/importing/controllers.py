@@ -29,12 +29,12 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Stream, Template
 
 from concord.errors import InvalidInput
-from concord.hub import Hub
 from concord.settings import Settings
 from concord.web.access import Access, access, allows
 from concord.web.errors import http_error
 from concord.web.pages import FormBody, MultipartForm, page, see_other, text_fields, viewer_of
 from consent.db import Vaults
+from consent.host import Host
 from consent.importing import background, uploads
 from consent.importing.columns import FIELD_LABELS, FIELDS, ColumnMapping
 from consent.importing.models import BatchStatus, ImportBatch
@@ -67,9 +67,9 @@ def _sentence(error: Exception) -> str:
     return f"{text[:1].upper()}{text[1:]}."
 
 
-def _importer(hub: Hub, vaults: Vaults, partner: str) -> Importer:
+def _importer(host: Host, vaults: Vaults, partner: str) -> Importer:
     try:
-        return Importer.for_partner(vaults, hub, partner)
+        return Importer.for_partner(vaults, host, partner)
     except UnknownPartner:
         raise NotFoundException() from None
 
@@ -141,23 +141,23 @@ class ImportController(Controller):
     def imports(
         self,
         request: Request[Any, Any, Any],
-        hub: NamedDependency[Hub],
+        host: NamedDependency[Host],
         vaults: NamedDependency[Vaults],
         partner: FromPath[str],
     ) -> Template:
-        importer = _importer(hub, vaults, partner)
+        importer = _importer(host, vaults, partner)
         return page(request, LIST, {"partner": partner, "batches": importer.recent()})
 
     @get("/{batch_id:str}", sync_to_thread=True)
     def batch(
         self,
         request: Request[Any, Any, Any],
-        hub: NamedDependency[Hub],
+        host: NamedDependency[Host],
         vaults: NamedDependency[Vaults],
         partner: FromPath[str],
         batch_id: FromPath[str],
     ) -> Template:
-        importer = _importer(hub, vaults, partner)
+        importer = _importer(host, vaults, partner)
         batch = _batch(importer, batch_id)
         running_here = background.is_running(batch_id)
         interrupted = batch.status is BatchStatus.FAILED or (
@@ -171,7 +171,7 @@ class ImportController(Controller):
             "percent": min(100, round(100 * done / batch.total_rows)) if batch.total_rows else 0,
             "polling": batch.status is BatchStatus.RUNNING and running_here,
             "interrupted": interrupted,
-            "can_resume": interrupted and uploads.has_upload(hub.settings, partner, batch_id),
+            "can_resume": interrupted and uploads.has_upload(host.settings, partner, batch_id),
             "turned_away": batch.rejected + batch.suppressed,
         }
         return page(request, BATCH, context, partial=PROGRESS)
@@ -180,12 +180,12 @@ class ImportController(Controller):
     def columns(
         self,
         request: Request[Any, Any, Any],
-        hub: NamedDependency[Hub],
+        host: NamedDependency[Host],
         vaults: NamedDependency[Vaults],
         partner: FromPath[str],
         batch_id: FromPath[str],
     ) -> Response[Any]:
-        importer = _importer(hub, vaults, partner)
+        importer = _importer(host, vaults, partner)
         batch = _batch(importer, batch_id)
         if batch.status is not BatchStatus.PENDING:
             return see_other(_batch_path(partner, batch_id))
@@ -195,13 +195,13 @@ class ImportController(Controller):
     def confirm(
         self,
         request: Request[Any, Any, Any],
-        hub: NamedDependency[Hub],
+        host: NamedDependency[Host],
         vaults: NamedDependency[Vaults],
         partner: FromPath[str],
         batch_id: FromPath[str],
         data: FormBody,
     ) -> Response[Any]:
-        importer = _importer(hub, vaults, partner)
+        importer = _importer(host, vaults, partner)
         batch = _batch(importer, batch_id)
         if batch.status is not BatchStatus.PENDING:
             # A second click on "Import": the first one started it already.
@@ -225,15 +225,15 @@ class ImportController(Controller):
     @post("/{batch_id:str}/resume", sync_to_thread=True)
     def resume(
         self,
-        hub: NamedDependency[Hub],
+        host: NamedDependency[Host],
         vaults: NamedDependency[Vaults],
         partner: FromPath[str],
         batch_id: FromPath[str],
     ) -> Redirect:
-        importer = _importer(hub, vaults, partner)
+        importer = _importer(host, vaults, partner)
         _batch(importer, batch_id)
         if (
-            uploads.has_upload(hub.settings, partner, batch_id)
+            uploads.has_upload(host.settings, partner, batch_id)
             and not background.is_running(batch_id)
             and importer.claim(batch_id, from_states=(BatchStatus.RUNNING, BatchStatus.FAILED))
         ):
@@ -243,12 +243,12 @@ class ImportController(Controller):
     @post("/{batch_id:str}/discard", sync_to_thread=True)
     def discard(
         self,
-        hub: NamedDependency[Hub],
+        host: NamedDependency[Host],
         vaults: NamedDependency[Vaults],
         partner: FromPath[str],
         batch_id: FromPath[str],
     ) -> Redirect:
-        importer = _importer(hub, vaults, partner)
+        importer = _importer(host, vaults, partner)
         _batch(importer, batch_id)
         if importer.discard(batch_id):
             return see_other(f"/partners/{partner}/imports")
@@ -257,12 +257,12 @@ class ImportController(Controller):
     @get("/{batch_id:str}/rejected.csv", sync_to_thread=True)
     def rejected(
         self,
-        hub: NamedDependency[Hub],
+        host: NamedDependency[Host],
         vaults: NamedDependency[Vaults],
         partner: FromPath[str],
         batch_id: FromPath[str],
     ) -> Stream:
-        importer = _importer(hub, vaults, partner)
+        importer = _importer(host, vaults, partner)
         _batch(importer, batch_id)
 
         def blocks() -> Iterator[str]:
@@ -329,22 +329,22 @@ class _UploadController(Controller):
     def new(
         self,
         request: Request[Any, Any, Any],
-        hub: NamedDependency[Hub],
+        host: NamedDependency[Host],
         vaults: NamedDependency[Vaults],
         partner: FromPath[str],
     ) -> Template:
-        return _upload_page(request, vaults, hub.settings, partner, form={}, errors={})
+        return _upload_page(request, vaults, host.settings, partner, form={}, errors={})
 
     @post("/new", sync_to_thread=True)
     def upload(
         self,
         request: Request[Any, Any, Any],
-        hub: NamedDependency[Hub],
+        host: NamedDependency[Host],
         vaults: NamedDependency[Vaults],
         partner: FromPath[str],
         data: MultipartForm,
     ) -> Response[Any]:
-        settings = hub.settings
+        settings = host.settings
         form = {k: v.strip() for k, v in text_fields(data).items()}
         errors: dict[str, str] = {}
         try:
@@ -370,7 +370,7 @@ class _UploadController(Controller):
             return _upload_page(
                 request, vaults, settings, partner, form=form, errors=errors, status=400
             )
-        importer = _importer(hub, vaults, partner)
+        importer = _importer(host, vaults, partner)
         importer.discard_stale()
         try:
             received = uploads.receive(settings, partner, upload.file)

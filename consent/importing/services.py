@@ -6,7 +6,7 @@ An :class:`ImportBatch` goes through these states:
 - ``running``: claimed by a runner. Each chunk of rows commits in one transaction together
   with the batch's counters and ``committed_line``, so a crash or a kill leaves every chunk
   whole or absent;
-- ``done``: every row is counted, the hub's audit chain has one entry, the upload is deleted;
+- ``done``: every row is counted, the vault's audit chain has one entry, the upload is deleted;
 - ``failed``: stopped by a strict refusal, an error or an interruption.
 
 Opening the same file again (same SHA-256, same vault) finds its unfinished batch and resumes
@@ -27,12 +27,11 @@ from typing import cast
 from sqlalchemy import Table, delete, select, update
 from sqlalchemy.exc import IntegrityError
 
-from concord.audit import chain
 from concord.db import utcnow
-from concord.hub import Hub
-from concord.partners.services import by_slug
 from concord.settings import Settings
+from consent.audit import chain as audit
 from consent.db import Vaults
+from consent.host import Host
 from consent.importing import uploads
 from consent.importing.batches import (
     BATCH_ID,
@@ -122,24 +121,19 @@ class _Run:
 class Importer:
     """Imports contact files into one partner's vault, for the CLI, the web and the demo."""
 
-    def __init__(
-        self, settings: Settings, vaults: Vaults, hub: Hub, partner_slug: str, country: str
-    ) -> None:
+    def __init__(self, settings: Settings, vaults: Vaults, partner_slug: str, country: str) -> None:
         self.settings = settings
         self.vaults = vaults
-        self.hub = hub
         self.partner = partner_slug
         self.default_country = country
 
     @classmethod
-    def for_partner(cls, vaults: Vaults, hub: Hub, partner_slug: str) -> Importer:
+    def for_partner(cls, vaults: Vaults, host: Host, partner_slug: str) -> Importer:
         """The importer of a registered partner; :class:`UnknownPartner` otherwise."""
-        with hub.transaction() as session:
-            partner = by_slug(session, partner_slug)
-            if partner is None:
-                raise UnknownPartner(partner_slug)
-            country = partner.country
-        return cls(hub.settings, vaults, hub, partner_slug, country)
+        partner = host.partner(partner_slug)
+        if partner is None:
+            raise UnknownPartner(partner_slug)
+        return cls(host.settings, vaults, partner_slug, partner.country)
 
     def read(self, path: Path, encoding: str | None = None) -> tuple[FileFacts, ColumnMapping]:
         """Read the file once and guess its columns; :class:`UnreadableFile` says what is wrong."""
@@ -454,8 +448,8 @@ class Importer:
             f"status={status} added={counts.added} updated={counts.updated} "
             f"rejected={counts.rejected} suppressed={counts.suppressed}{extra}"
         )
-        with self.hub.transaction() as session:
-            chain.record(
+        with self.vaults.transaction(self.partner) as session:
+            audit.record(
                 session,
                 actor=run.context.operator,
                 action="contacts.import",

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from concord.hub import Hub
-from concord.partners.services import all_partners
 from consent.db import Vaults
+from consent.host import Host
 from consent.links.models import LinkKind
 from consent.links.services import LinkProblem, resolve
 
@@ -24,16 +23,10 @@ class LinkHolder:
     contact_id: int
 
 
-def partners(hub: Hub) -> list[tuple[str, str]]:
-    """Every partner's (slug, name)."""
-    with hub.transaction() as session:
-        return [(p.slug, p.name) for p in all_partners(session)]
-
-
-def locate(hub: Hub, vaults: Vaults, token: str, kind: LinkKind) -> LinkHolder:
+def locate(host: Host, vaults: Vaults, token: str, kind: LinkKind) -> LinkHolder:
     """The vault holding a valid link of ``kind``; :class:`LinkProblem` 404 or 410 otherwise."""
     problem = LinkProblem(404)
-    everyone = partners(hub)
+    everyone = [(p.slug, p.name) for p in host.partners()]
     named, dot, _ = token.partition(".")
     for slug, name in [p for p in everyone if p[0] == named] if dot else everyone:
         with vaults.transaction(slug) as session:

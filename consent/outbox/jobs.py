@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import logging
+from typing import cast
 
 from concord import jobs
-from concord.partners.services import all_partners
 from concord.problems.rows import each_row
 from consent.db import Vaults
+from consent.host import Host
 from consent.links.services import purge_expired
 from consent.outbox.services import SendReport, send_due
 
@@ -15,18 +16,16 @@ log = logging.getLogger("consent.outbox")
 
 
 def _context() -> tuple[Vaults, list[str]]:
-    hub = jobs.current_hub()
     vaults = jobs.bound("vaults")
     assert isinstance(vaults, Vaults)
-    with hub.transaction() as session:
-        slugs = [partner.slug for partner in all_partners(session)]
-    return vaults, slugs
+    host = cast(Host, jobs.bound("vault_host"))
+    return vaults, [partner.slug for partner in host.partners()]
 
 
 def send_outboxes() -> None:
     """Send what is due in every partner's outbox."""
     vaults, slugs = _context()
-    settings = jobs.current_hub().settings
+    settings = cast(Host, jobs.bound("vault_host")).settings
 
     def send(slug: str) -> bool:
         report = send_due(vaults, settings, slug)

@@ -17,12 +17,12 @@ from litestar.exceptions import HTTPException
 from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 
-from concord.hub import Hub
 from concord.inputs import row_id
 from concord.web.access import Access, access
 from concord.web.pages import FormBody, page, see_other
 from consent.contacts.models import Contact
 from consent.db import Vaults
+from consent.host import Host
 from consent.ledger.models import CollectionMethod
 from consent.links import services as links
 from consent.links.locate import LinkHolder, locate
@@ -60,9 +60,9 @@ def _link_error(problem: links.LinkProblem) -> HTTPException:
     return HTTPException(status_code=problem.status, detail=MESSAGES[problem.status])
 
 
-def holder_of(hub: Hub, vaults: Vaults, token: str, kind: LinkKind) -> LinkHolder:
+def holder_of(host: Host, vaults: Vaults, token: str, kind: LinkKind) -> LinkHolder:
     try:
-        return locate(hub, vaults, token, kind)
+        return locate(host, vaults, token, kind)
     except links.LinkProblem as problem:
         raise _link_error(problem) from None
 
@@ -88,12 +88,12 @@ class PreferenceCentreController(Controller):
     def centre(
         self,
         request: Request[Any, Any, Any],
-        hub: NamedDependency[Hub],
+        host: NamedDependency[Host],
         vaults: NamedDependency[Vaults],
         token: FromPath[str],
         done: FromQuery[str | None] = None,
     ) -> Template:
-        holder = holder_of(hub, vaults, token, LinkKind.PREFERENCES)
+        holder = holder_of(host, vaults, token, LinkKind.PREFERENCES)
         with vaults.transaction(holder.partner_slug) as session:
             contact = session.get_one(Contact, holder.contact_id)
             choices = preferences.choices(session, contact.id)
@@ -125,12 +125,12 @@ class PreferenceCentreController(Controller):
     def change(
         self,
         request: Request[Any, Any, Any],
-        hub: NamedDependency[Hub],
+        host: NamedDependency[Host],
         vaults: NamedDependency[Vaults],
         token: FromPath[str],
         data: FormBody,
     ) -> Response[Any]:
-        holder = holder_of(hub, vaults, token, LinkKind.PREFERENCES)
+        holder = holder_of(host, vaults, token, LinkKind.PREFERENCES)
         evidence = _evidence(request, token)
         purpose_id = row_id(data.get("purpose", ""))
         try:
@@ -183,11 +183,11 @@ class PreferenceCentreController(Controller):
     def withdraw_all(
         self,
         request: Request[Any, Any, Any],
-        hub: NamedDependency[Hub],
+        host: NamedDependency[Host],
         vaults: NamedDependency[Vaults],
         token: FromPath[str],
     ) -> Response[Any]:
-        holder = holder_of(hub, vaults, token, LinkKind.PREFERENCES)
+        holder = holder_of(host, vaults, token, LinkKind.PREFERENCES)
         with vaults.transaction(holder.partner_slug) as session:
             preferences.withdraw_everything(
                 session,
@@ -200,12 +200,12 @@ class PreferenceCentreController(Controller):
     @post("/profile", sync_to_thread=True)
     def profile(
         self,
-        hub: NamedDependency[Hub],
+        host: NamedDependency[Host],
         vaults: NamedDependency[Vaults],
         token: FromPath[str],
         data: FormBody,
     ) -> Response[Any]:
-        holder = holder_of(hub, vaults, token, LinkKind.PREFERENCES)
+        holder = holder_of(host, vaults, token, LinkKind.PREFERENCES)
         with vaults.transaction(holder.partner_slug) as session:
             changed = preferences.correct_profile(
                 session, session.get_one(Contact, holder.contact_id), data
@@ -216,12 +216,12 @@ class PreferenceCentreController(Controller):
     def confirm_form(
         self,
         request: Request[Any, Any, Any],
-        hub: NamedDependency[Hub],
+        host: NamedDependency[Host],
         vaults: NamedDependency[Vaults],
         token: FromPath[str],
         confirm_token: FromPath[str],
     ) -> Template:
-        holder, purpose_name = self._confirmation(hub, vaults, token, confirm_token)
+        holder, purpose_name = self._confirmation(host, vaults, token, confirm_token)
         context = {
             "token": token,
             "confirm_token": confirm_token,
@@ -234,21 +234,21 @@ class PreferenceCentreController(Controller):
     def confirm(
         self,
         request: Request[Any, Any, Any],
-        hub: NamedDependency[Hub],
+        host: NamedDependency[Host],
         vaults: NamedDependency[Vaults],
         token: FromPath[str],
         confirm_token: FromPath[str],
     ) -> Response[Any]:
-        holder, _ = self._confirmation(hub, vaults, token, confirm_token)
+        holder, _ = self._confirmation(host, vaults, token, confirm_token)
         with vaults.transaction(holder.partner_slug) as session:
             link = links.resolve(session, confirm_token, LinkKind.CONFIRM)
             confirmed = preferences.confirm(session, link, evidence=_evidence(request, token))
         return see_other(f"/p/{token}?done={'confirmed' if confirmed else 'unchanged'}")
 
     def _confirmation(
-        self, hub: Hub, vaults: Vaults, token: str, confirm_token: str
+        self, host: Host, vaults: Vaults, token: str, confirm_token: str
     ) -> tuple[LinkHolder, str]:
-        holder = holder_of(hub, vaults, token, LinkKind.PREFERENCES)
+        holder = holder_of(host, vaults, token, LinkKind.PREFERENCES)
         with vaults.transaction(holder.partner_slug) as session:
             try:
                 link = links.resolve(session, confirm_token, LinkKind.CONFIRM)
@@ -272,35 +272,35 @@ class UnsubscribeController(Controller):
     def ask(
         self,
         request: Request[Any, Any, Any],
-        hub: NamedDependency[Hub],
+        host: NamedDependency[Host],
         vaults: NamedDependency[Vaults],
         token: FromPath[str],
     ) -> Template:
-        return self._page(request, hub, vaults, token, done=False)
+        return self._page(request, host, vaults, token, done=False)
 
     @post("/", sync_to_thread=True, status_code=200)
     def unsubscribe(
         self,
         request: Request[Any, Any, Any],
-        hub: NamedDependency[Hub],
+        host: NamedDependency[Host],
         vaults: NamedDependency[Vaults],
         token: FromPath[str],
     ) -> Template:
-        holder = holder_of(hub, vaults, token, LinkKind.UNSUBSCRIBE)
+        holder = holder_of(host, vaults, token, LinkKind.UNSUBSCRIBE)
         with vaults.transaction(holder.partner_slug) as session:
             preferences.unsubscribe(session, token, evidence=_evidence(request, token))
-        return self._page(request, hub, vaults, token, done=True)
+        return self._page(request, host, vaults, token, done=True)
 
     def _page(
         self,
         request: Request[Any, Any, Any],
-        hub: Hub,
+        host: Host,
         vaults: Vaults,
         token: str,
         *,
         done: bool,
     ) -> Template:
-        holder = holder_of(hub, vaults, token, LinkKind.UNSUBSCRIBE)
+        holder = holder_of(host, vaults, token, LinkKind.UNSUBSCRIBE)
         with vaults.transaction(holder.partner_slug) as session:
             link = links.resolve(session, token, LinkKind.UNSUBSCRIBE)
             assert link.purpose_id is not None and link.channel is not None

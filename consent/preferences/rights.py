@@ -18,11 +18,11 @@ from litestar.params import FromPath
 from litestar.response import Template
 from sqlalchemy.orm import Session
 
-from concord.audit import chain
-from concord.hub import Hub
 from concord.web.access import Access, access
 from concord.web.pages import FormBody, page, see_other
+from consent.audit import chain as audit
 from consent.db import Vaults
+from consent.host import Host
 from consent.links.locate import LinkHolder
 from consent.links.models import LinkKind
 from consent.preferences.controllers import holder_of
@@ -36,9 +36,9 @@ from consent.suppression.services import SuppressionKey
 DATA = "consent/preferences/data/page.html"
 
 
-def _audit(hub: Hub, partner: str, action: str, detail: str) -> None:
-    with hub.transaction() as session:
-        chain.record(
+def _audit(vaults: Vaults, partner: str, action: str, detail: str) -> None:
+    with vaults.transaction(partner) as session:
+        audit.record(
             session,
             actor=STAKEHOLDER,
             action=action,
@@ -47,9 +47,9 @@ def _audit(hub: Hub, partner: str, action: str, detail: str) -> None:
         )
 
 
-def _copy(session: Session, hub: Hub, partner: str, contact_id: int) -> SubjectData:
+def _copy(session: Session, host: Host, partner: str, contact_id: int) -> SubjectData:
     copy = subject_data(
-        session, contact_id, partner=partner, inactive_months=hub.settings.inactive_months
+        session, contact_id, partner=partner, inactive_months=host.settings.inactive_months
     )
     if copy is None:
         raise HTTPException(status_code=404, detail="We no longer hold data about you.")
@@ -60,7 +60,7 @@ def _copy(session: Session, hub: Hub, partner: str, contact_id: int) -> SubjectD
         verified_by=Verification.PREFERENCE_CENTRE,
         actor=STAKEHOLDER,
     )
-    key = SuppressionKey(hub.settings, partner)
+    key = SuppressionKey(host.settings, partner)
     carry_out(session, request, key=key, handled_by=None, actor=STAKEHOLDER)
     return copy
 
@@ -77,32 +77,32 @@ class StakeholderRightsController(Controller):
     def data_page(
         self,
         request: Request[Any, Any, Any],
-        hub: NamedDependency[Hub],
+        host: NamedDependency[Host],
         vaults: NamedDependency[Vaults],
         token: FromPath[str],
     ) -> Template:
-        copy, holder = self._given(hub, vaults, token, "html")
+        copy, holder = self._given(host, vaults, token, "html")
         context = {"token": token, "data": copy, "partner_name": holder.partner_name}
         return page(request, DATA, context)
 
     @get("/data.json", sync_to_thread=True)
     def data_json(
-        self, hub: NamedDependency[Hub], vaults: NamedDependency[Vaults], token: FromPath[str]
+        self, host: NamedDependency[Host], vaults: NamedDependency[Vaults], token: FromPath[str]
     ) -> Response[str]:
-        copy, _ = self._given(hub, vaults, token, "json")
+        copy, _ = self._given(host, vaults, token, "json")
         return _download(copy.as_json(), "application/json", copy, "json")
 
     @get("/data.csv", sync_to_thread=True)
     def data_csv(
-        self, hub: NamedDependency[Hub], vaults: NamedDependency[Vaults], token: FromPath[str]
+        self, host: NamedDependency[Host], vaults: NamedDependency[Vaults], token: FromPath[str]
     ) -> Response[str]:
-        copy, _ = self._given(hub, vaults, token, "csv")
+        copy, _ = self._given(host, vaults, token, "csv")
         return _download(copy.as_csv(), "text/csv", copy, "csv")
 
     @post("/requests", sync_to_thread=True)
     def ask(
         self,
-        hub: NamedDependency[Hub],
+        host: NamedDependency[Host],
         vaults: NamedDependency[Vaults],
         token: FromPath[str],
         data: FormBody,
@@ -110,13 +110,13 @@ class StakeholderRightsController(Controller):
         kind = data.get("kind")
         if kind not in ("erasure", "objection"):
             raise HTTPException(status_code=400, detail="Choose one of the options.")
-        holder = holder_of(hub, vaults, token, LinkKind.PREFERENCES)
+        holder = holder_of(host, vaults, token, LinkKind.PREFERENCES)
         with vaults.transaction(holder.partner_slug) as session:
             if kind == "objection":
                 logged = object_now(
                     session,
                     contact_id=holder.contact_id,
-                    key=SuppressionKey(hub.settings, holder.partner_slug),
+                    key=SuppressionKey(host.settings, holder.partner_slug),
                     verified_by=Verification.PREFERENCE_CENTRE,
                     actor=STAKEHOLDER,
                 )
@@ -129,17 +129,17 @@ class StakeholderRightsController(Controller):
                     actor=STAKEHOLDER,
                 )
             request_id = logged.id
-        _audit(hub, holder.partner_slug, f"rights.{kind}_received", f"request={request_id}")
+        _audit(vaults, holder.partner_slug, f"rights.{kind}_received", f"request={request_id}")
         return see_other(f"/p/{token}?done={kind}")
 
     def _given(
-        self, hub: Hub, vaults: Vaults, token: str, form: str
+        self, host: Host, vaults: Vaults, token: str, form: str
     ) -> tuple[SubjectData, LinkHolder]:
-        holder = holder_of(hub, vaults, token, LinkKind.PREFERENCES)
+        holder = holder_of(host, vaults, token, LinkKind.PREFERENCES)
         with vaults.transaction(holder.partner_slug) as session:
-            copy = _copy(session, hub, holder.partner_slug, holder.contact_id)
+            copy = _copy(session, host, holder.partner_slug, holder.contact_id)
         detail = f"format={form} sections={len(copy.sections)} records={copy.record_count}"
-        _audit(hub, holder.partner_slug, "rights.access_copy", detail)
+        _audit(vaults, holder.partner_slug, "rights.access_copy", detail)
         return copy, holder
 
 

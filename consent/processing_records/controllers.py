@@ -10,19 +10,19 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.response import Template
 
-from concord.hub import Hub
 from concord.web.access import Access, access
 from concord.web.pages import page
 from consent.db import Vaults
+from consent.host import Host
 from consent.processing_records.services import RecordsOfProcessing, UnknownPartner, build
 
 REPORT = "consent/processing_records/report/page.html"
 
 
-def _records(hub: Hub, vaults: Vaults, partner: str) -> RecordsOfProcessing:
+def _records(host: Host, vaults: Vaults, partner: str) -> RecordsOfProcessing:
     try:
-        with hub.transaction() as hub_session, vaults.transaction(partner) as vault_session:
-            return build(hub_session, vault_session, hub.settings, partner)
+        with vaults.transaction(partner) as vault_session:
+            return build(host, vault_session, partner)
     except UnknownPartner:
         raise NotFoundException() from None
 
@@ -37,16 +37,16 @@ class ProcessingRecordsController(Controller):
     def report(
         self,
         request: Request[Any, Any, Any],
-        hub: NamedDependency[Hub],
+        host: NamedDependency[Host],
         vaults: NamedDependency[Vaults],
         partner: FromPath[str],
     ) -> Template:
-        records = _records(hub, vaults, partner)
+        records = _records(host, vaults, partner)
         return page(request, REPORT, {"partner": partner, "records": records})
 
     @get("/partners/{partner:str}/records-of-processing.json", sync_to_thread=True)
     def report_json(
-        self, hub: NamedDependency[Hub], vaults: NamedDependency[Vaults], partner: FromPath[str]
+        self, host: NamedDependency[Host], vaults: NamedDependency[Vaults], partner: FromPath[str]
     ) -> Response[dict[str, Any]]:
-        records = _records(hub, vaults, partner)
+        records = _records(host, vaults, partner)
         return Response(records.as_dict(), media_type="application/json")

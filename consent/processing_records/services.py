@@ -16,14 +16,11 @@ from typing import Any
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
-from concord.categories.services import all_categories
 from concord.db import utcnow
-from concord.partners.services import by_slug
-from concord.partnership.settings import Disclosure
-from concord.partnership.settings import current as partnership_rules
 from concord.settings import Settings
 from consent.categories.services import own_categories
 from consent.contacts.models import Contact, ContactTag, Identifier
+from consent.host import Host, SharingRules
 from consent.importing.models import ImportBatch
 from consent.ledger.models import ConsentEvent
 from consent.purposes.models import LegalBasis, Purpose
@@ -165,7 +162,7 @@ def _personal_data(vault: Session) -> list[DataCategory]:
     return [c for c in found if c.items]
 
 
-def _recipients(settings: Settings, disclosure: Disclosure) -> list[Recipient]:
+def _recipients(settings: Settings, rules: SharingRules) -> list[Recipient]:
     hub = Recipient(
         "The partnership hub (on the platform)",
         "keyed tokens of normalised email addresses and phone numbers for the length of a "
@@ -173,7 +170,7 @@ def _recipients(settings: Settings, disclosure: Disclosure) -> list[Recipient]:
         "finding how many stakeholders the partners share, without sharing lists",
     )
     recipients = [hub]
-    if disclosure is Disclosure.CONTACT_FLAGS:
+    if rules.contact_flags:
         recipients.append(
             Recipient(
                 "This partner's own staff",
@@ -252,15 +249,14 @@ def _security(settings: Settings) -> list[str]:
     ]
 
 
-def build(
-    hub: Session, vault: Session, settings: Settings, partner_slug: str
-) -> RecordsOfProcessing:
+def build(host: Host, vault: Session, partner_slug: str) -> RecordsOfProcessing:
     """The partner's record now; raises :class:`UnknownPartner` for an unknown slug."""
-    partner = by_slug(hub, partner_slug)
+    partner = host.partner(partner_slug)
     if partner is None:
         raise UnknownPartner(partner_slug)
-    shared = {c.slug: c.name for c in all_categories(hub)}
-    rules = partnership_rules(hub)
+    settings = host.settings
+    shared = {c.slug: c.name for c in host.shared_categories()}
+    rules = host.sharing_rules()
     return RecordsOfProcessing(
         controller=Controller(partner.name, partner.slug, partner.country),
         generated_at=utcnow(),
@@ -272,7 +268,7 @@ def build(
         ],
         shared_categories=sorted(shared.values()),
         personal_data=_personal_data(vault),
-        recipients=_recipients(settings, rules.disclosure),
+        recipients=_recipients(settings, rules),
         transfers=[],
         retention=_retention(vault, settings),
         security=_security(settings),

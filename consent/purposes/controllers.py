@@ -1,7 +1,7 @@
 """A partner's purpose catalogue and notices: staff read it, the partner's admins change it.
 
 Notices are never edited: publishing writes a new version, and consent given earlier keeps
-naming the version it was given under. Each change is recorded in the hub's audit chain by
+naming the version it was given under. Each change is recorded in the vault's audit chain by
 purpose code, which is the partner's own vocabulary and never personal data.
 """
 
@@ -15,11 +15,10 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.response import Template
 
-from concord.audit import chain
 from concord.errors import InvalidInput
-from concord.hub import Hub
 from concord.web.access import Access, access
 from concord.web.pages import FormBody, page, see_other, viewer_of
+from consent.audit import chain as audit
 from consent.db import Vaults
 from consent.purposes.models import Channel, LegalBasis, Purpose
 from consent.purposes.services import add_purpose, all_purposes, publish_notice
@@ -55,7 +54,6 @@ class PurposesController(Controller):
     def add(
         self,
         request: Request[Any, Any, Any],
-        hub: NamedDependency[Hub],
         vaults: NamedDependency[Vaults],
         partner: FromPath[str],
         data: FormBody,
@@ -75,8 +73,8 @@ class PurposesController(Controller):
                 purpose_id, code = purpose.id, purpose.code
         except InvalidInput as error:
             return self._list(request, vaults, partner, form=data, errors=error.errors, status=400)
-        with hub.transaction() as session:
-            chain.record(
+        with vaults.transaction(partner) as session:
+            audit.record(
                 session,
                 actor=viewer_of(request).actor,
                 action="purposes.add",
@@ -99,7 +97,6 @@ class PurposesController(Controller):
     def publish(
         self,
         request: Request[Any, Any, Any],
-        hub: NamedDependency[Hub],
         vaults: NamedDependency[Vaults],
         partner: FromPath[str],
         purpose_id: FromPath[int],
@@ -123,8 +120,8 @@ class PurposesController(Controller):
             return self._purpose(
                 request, vaults, partner, purpose_id, form=data, errors=error.errors, status=400
             )
-        with hub.transaction() as session:
-            chain.record(
+        with vaults.transaction(partner) as session:
+            audit.record(
                 session,
                 actor=viewer_of(request).actor,
                 action="purposes.notice",

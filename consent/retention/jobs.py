@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import logging
-
-from sqlalchemy import select
+from typing import cast
 
 from concord import jobs
-from concord.partners.models import Partner
 from concord.problems.rows import each_row
 from consent.db import Vaults
+from consent.host import Host
 from consent.retention.runs import run_retention
 
 log = logging.getLogger("consent.retention")
@@ -21,11 +20,11 @@ def anonymise_past_retention() -> None:
     hub = jobs.current_hub()
     vaults = jobs.bound("vaults")
     assert isinstance(vaults, Vaults)
-    with hub.transaction() as session:
-        slugs = list(session.scalars(select(Partner.slug).order_by(Partner.slug)))
+    host = cast(Host, jobs.bound("vault_host"))
+    slugs = sorted(partner.slug for partner in host.partners())
 
     def anonymise(slug: str) -> int:
-        run = run_retention(hub, vaults, slug, actor=ACTOR)
+        run = run_retention(host.settings, vaults, slug, actor=ACTOR)
         if run.anonymised:
             log.info("retention %s: %s anonymised=%d", slug, run.plan.summary(), run.anonymised)
         return run.anonymised

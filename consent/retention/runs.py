@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from concord.audit import chain
-from concord.hub import Hub
+from concord.settings import Settings
+from consent.audit import chain as audit
 from consent.db import Vaults
 from consent.retention.services import RetentionPlan, anonymise, forget_old_reports, plan
 
@@ -16,21 +16,23 @@ class RetentionRun:
     anonymised: int
 
 
-def run_retention(hub: Hub, vaults: Vaults, partner_slug: str, *, actor: str) -> RetentionRun:
+def run_retention(
+    settings: Settings, vaults: Vaults, partner_slug: str, *, actor: str
+) -> RetentionRun:
     """Anonymise every contact of the vault that is due, and append the counts to the audit chain.
 
     Planning and anonymising share one transaction, so a contact that became active meanwhile
     is not caught by a stale plan; running it twice anonymises nobody the second time.
     """
-    inactive_months = hub.settings.inactive_months
+    inactive_months = settings.inactive_months
     with vaults.transaction(partner_slug) as session:
         due = plan(session, inactive_months=inactive_months)
         erased = anonymise(session, due.contact_ids)
         reports = forget_old_reports(session, inactive_months=inactive_months)
     if erased.contacts or reports:
         vaults.scrub(partner_slug)
-    with hub.transaction() as session:
-        chain.record(
+    with vaults.transaction(partner_slug) as session:
+        audit.record(
             session,
             actor=actor,
             action="retention.anonymise",

@@ -1,7 +1,7 @@
 """Data-subject requests on the web: the admin's list and request pages, logging a request
 from a contact's page, restriction, and the copy of a person's data. HTTP glue only.
 
-The hub's audit chain gets ids, kinds and counts, never a name, an address or a contact id.
+The vault's audit chain gets ids, kinds and counts, never a name, an address or a contact id.
 """
 
 from __future__ import annotations
@@ -15,17 +15,16 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 
-from concord.accounts.models import Role
-from concord.audit import chain
 from concord.db import utcnow
 from concord.errors import InvalidInput
-from concord.hub import Hub
 from concord.inputs import row_id
-from concord.web.access import Access, access
+from concord.web.access import Access, access, allows
 from concord.web.pages import FormBody, found_or_404, page, see_other, viewer_of
+from consent.audit import chain as audit
 from consent.contacts.models import Contact
 from consent.contacts.profile import staff_names
 from consent.db import Vaults
+from consent.host import Host
 from consent.rights import requests as tracking
 from consent.rights.models import RequestKind, RequestStatus, RightsRequest, Verification
 from consent.rights.restriction import set_restricted
@@ -41,10 +40,10 @@ PRIVATE = {"cache-control": "no-store"}
 
 
 def _audit(
-    hub: Hub, request: Request[Any, Any, Any], partner: str, action: str, detail: str
+    vaults: Vaults, request: Request[Any, Any, Any], partner: str, action: str, detail: str
 ) -> None:
-    with hub.transaction() as session:
-        chain.record(
+    with vaults.transaction(partner) as session:
+        audit.record(
             session,
             actor=viewer_of(request).actor,
             action=action,
@@ -97,18 +96,18 @@ class RightsRequestsController(Controller):
     def request_page(
         self,
         request: Request[Any, Any, Any],
-        hub: NamedDependency[Hub],
+        host: NamedDependency[Host],
         vaults: NamedDependency[Vaults],
         partner: FromPath[str],
         request_id: FromPath[int],
     ) -> Template:
-        return self._page(request, hub, vaults, partner, request_id, {}, {})
+        return self._page(request, host, vaults, partner, request_id, {}, {})
 
     @post("/{request_id:int}/start", sync_to_thread=True)
     def start(
         self,
         request: Request[Any, Any, Any],
-        hub: NamedDependency[Hub],
+        host: NamedDependency[Host],
         vaults: NamedDependency[Vaults],
         partner: FromPath[str],
         request_id: FromPath[int],
@@ -117,14 +116,14 @@ class RightsRequestsController(Controller):
             with vaults.transaction(partner) as session:
                 tracking.start(session, found_or_404(session, RightsRequest, request_id))
         except InvalidInput as error:
-            return self._page(request, hub, vaults, partner, request_id, error.errors, {}, 400)
+            return self._page(request, host, vaults, partner, request_id, error.errors, {}, 400)
         return see_other(f"/partners/{partner}/requests/{request_id}")
 
     @post("/{request_id:int}/extend", sync_to_thread=True)
     def extend(
         self,
         request: Request[Any, Any, Any],
-        hub: NamedDependency[Hub],
+        host: NamedDependency[Host],
         vaults: NamedDependency[Vaults],
         partner: FromPath[str],
         request_id: FromPath[int],
@@ -144,17 +143,17 @@ class RightsRequestsController(Controller):
                 )
                 kind, extended = found.kind.value, len(found.extensions) > before
         except InvalidInput as error:
-            return self._page(request, hub, vaults, partner, request_id, error.errors, data, 400)
+            return self._page(request, host, vaults, partner, request_id, error.errors, data, 400)
         if extended:
             detail = f"request={request_id} kind={kind} months={months}"
-            _audit(hub, request, partner, "rights.extend", detail)
+            _audit(vaults, request, partner, "rights.extend", detail)
         return see_other(f"/partners/{partner}/requests/{request_id}?extended=1")
 
     @post("/{request_id:int}/complete", sync_to_thread=True)
     def complete(
         self,
         request: Request[Any, Any, Any],
-        hub: NamedDependency[Hub],
+        host: NamedDependency[Host],
         vaults: NamedDependency[Vaults],
         partner: FromPath[str],
         request_id: FromPath[int],
@@ -174,25 +173,25 @@ class RightsRequestsController(Controller):
                 done = carry_out(
                     session,
                     found,
-                    key=SuppressionKey(hub.settings, partner),
+                    key=SuppressionKey(host.settings, partner),
                     handled_by=viewer.id,
                     actor=viewer.actor,
                 )
         except InvalidInput as error:
-            return self._page(request, hub, vaults, partner, request_id, error.errors, data, 400)
+            return self._page(request, host, vaults, partner, request_id, error.errors, data, 400)
         if done.erased is not None:
             vaults.scrub(partner)
             detail = f"request={request_id} kind={kind.value} {done.erased.summary()}"
         else:
             detail = f"request={request_id} kind={kind.value}"
-        _audit(hub, request, partner, "rights.complete", detail)
+        _audit(vaults, request, partner, "rights.complete", detail)
         return see_other(f"/partners/{partner}/requests/{request_id}?done=1")
 
     @post("/{request_id:int}/refuse", sync_to_thread=True)
     def refuse(
         self,
         request: Request[Any, Any, Any],
-        hub: NamedDependency[Hub],
+        host: NamedDependency[Host],
         vaults: NamedDependency[Vaults],
         partner: FromPath[str],
         request_id: FromPath[int],
@@ -212,14 +211,14 @@ class RightsRequestsController(Controller):
                 )
                 kind = found.kind.value
         except InvalidInput as error:
-            return self._page(request, hub, vaults, partner, request_id, error.errors, data, 400)
-        _audit(hub, request, partner, "rights.refuse", f"request={request_id} kind={kind}")
+            return self._page(request, host, vaults, partner, request_id, error.errors, data, 400)
+        _audit(vaults, request, partner, "rights.refuse", f"request={request_id} kind={kind}")
         return see_other(f"/partners/{partner}/requests/{request_id}?refused=1")
 
     def _page(
         self,
         request: Request[Any, Any, Any],
-        hub: Hub,
+        host: Host,
         vaults: Vaults,
         partner: str,
         request_id: int,
@@ -235,8 +234,7 @@ class RightsRequestsController(Controller):
         actors = {found.received_by, *(e.actor for e in found.extensions)}
         if found.handled_by is not None:
             actors.add(f"user:{found.handled_by}")
-        with hub.transaction() as hub_session:
-            staff = staff_names(hub_session, actors)
+        staff = staff_names(host, actors)
         context = {
             "partner": partner,
             "item": found,
@@ -270,7 +268,7 @@ class ContactRightsController(Controller):
     def log_request(
         self,
         request: Request[Any, Any, Any],
-        hub: NamedDependency[Hub],
+        host: NamedDependency[Host],
         vaults: NamedDependency[Vaults],
         partner: FromPath[str],
         contact_id: FromPath[int],
@@ -298,8 +296,8 @@ class ContactRightsController(Controller):
         except InvalidInput as error:
             return self._form(request, vaults, partner, contact_id, error.errors, data, 400)
         if request_id not in known:  # not a second sending of the same request
-            _audit(hub, request, partner, "rights.receive", f"request={request_id} kind={kind}")
-        if viewer.role is Role.PARTNER_ADMIN:
+            _audit(vaults, request, partner, "rights.receive", f"request={request_id} kind={kind}")
+        if allows(Access.PARTNER_ADMIN, viewer, partner, demo=False):
             return see_other(f"/partners/{partner}/requests/{request_id}")
         return see_other(f"/partners/{partner}/contacts/{contact_id}?requested=1#rights")
 
@@ -307,7 +305,7 @@ class ContactRightsController(Controller):
     def restriction(
         self,
         request: Request[Any, Any, Any],
-        hub: NamedDependency[Hub],
+        host: NamedDependency[Host],
         vaults: NamedDependency[Vaults],
         partner: FromPath[str],
         contact_id: FromPath[int],
@@ -323,19 +321,19 @@ class ContactRightsController(Controller):
             )
         if changed:
             action = "rights.restrict" if restrict else "rights.lift_restriction"
-            _audit(hub, request, partner, action, "contacts=1")
+            _audit(vaults, request, partner, action, "contacts=1")
         return see_other(f"/partners/{partner}/contacts/{contact_id}#rights")
 
     @get("/data", sync_to_thread=True, opt=access(Access.PARTNER_ADMIN))
     def data_page(
         self,
         request: Request[Any, Any, Any],
-        hub: NamedDependency[Hub],
+        host: NamedDependency[Host],
         vaults: NamedDependency[Vaults],
         partner: FromPath[str],
         contact_id: FromPath[int],
     ) -> Template:
-        copy = self._copy(request, hub, vaults, partner, contact_id, "html")
+        copy = self._copy(request, host, vaults, partner, contact_id, "html")
         context = {"partner": partner, "contact_id": contact_id, "data": copy}
         return _private(page(request, DATA, context))
 
@@ -343,12 +341,12 @@ class ContactRightsController(Controller):
     def data_json(
         self,
         request: Request[Any, Any, Any],
-        hub: NamedDependency[Hub],
+        host: NamedDependency[Host],
         vaults: NamedDependency[Vaults],
         partner: FromPath[str],
         contact_id: FromPath[int],
     ) -> Response[str]:
-        copy = self._copy(request, hub, vaults, partner, contact_id, "json")
+        copy = self._copy(request, host, vaults, partner, contact_id, "json")
         return self._download(
             copy.as_json(), "application/json", partner, copy.generated_at, "json"
         )
@@ -357,18 +355,18 @@ class ContactRightsController(Controller):
     def data_csv(
         self,
         request: Request[Any, Any, Any],
-        hub: NamedDependency[Hub],
+        host: NamedDependency[Host],
         vaults: NamedDependency[Vaults],
         partner: FromPath[str],
         contact_id: FromPath[int],
     ) -> Response[str]:
-        copy = self._copy(request, hub, vaults, partner, contact_id, "csv")
+        copy = self._copy(request, host, vaults, partner, contact_id, "csv")
         return self._download(copy.as_csv(), "text/csv", partner, copy.generated_at, "csv")
 
     def _copy(
         self,
         request: Request[Any, Any, Any],
-        hub: Hub,
+        host: Host,
         vaults: Vaults,
         partner: str,
         contact_id: int,
@@ -379,12 +377,12 @@ class ContactRightsController(Controller):
                 session,
                 contact_id,
                 partner=partner,
-                inactive_months=hub.settings.inactive_months,
+                inactive_months=host.settings.inactive_months,
             )
         if copy is None:
             raise NotFoundException()
         detail = f"format={form} sections={len(copy.sections)} records={copy.record_count}"
-        _audit(hub, request, partner, "rights.access_copy", detail)
+        _audit(vaults, request, partner, "rights.access_copy", detail)
         return copy
 
     def _download(

@@ -33,7 +33,7 @@ def test_a_stored_year_one_item_is_shown_not_failed_and_send_now_asks_first(
 ) -> None:
     add_contacts(world, PARTNER_A, ["one@x.example", "two@x.example"])
     broken = an_item_in_year_one(world)
-    jobs.bind(world.hub, vaults=world.vaults, vault_directory=world.directory)
+    jobs.bind(world.hub, **world.job_services())
     check_dates()
     sign_in(page, _Login(served.url), "comms@alpha.example")  # type: ignore[arg-type]
 

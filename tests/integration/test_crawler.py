@@ -122,7 +122,7 @@ def seed(world: World, tmp_path: Path) -> None:
             "email,given_name,family_name\n"
             f"imported@{partner}.example.org,Imported,Person\nnot-an-address,Broken,Row\n"
         )
-        Importer.for_partner(world.vaults, world.hub, partner).import_once(
+        Importer.for_partner(world.vaults, world.host, partner).import_once(
             listing, terms=terms, operator=ACTOR
         )
     round_id = open_round(world.hub, scope="all", actor=ACTOR)
@@ -246,7 +246,7 @@ def bearer_token(world: World, key: str) -> str:
 
 def run_every_job(world: World) -> list[str]:
     """Each background job once, as the worker would run it; returns the ones that raised."""
-    jobs.bind(world.hub, vaults=world.vaults, vault_directory=world.directory)
+    jobs.bind(world.hub, **world.job_services())
     raised = []
     for job_id, reference, _ in PERIODIC_JOBS + PACKAGE_JOBS:
         module, name = reference.split(":")

@@ -69,7 +69,7 @@ def test_the_date_check_notes_and_clears_and_the_pages_show_it(
     world: World, as_user: Callable[[str], TestClient[Litestar]]
 ) -> None:
     item_id = an_item_in_year_one(world)
-    jobs.bind(world.hub, vaults=world.vaults, vault_directory=world.directory)
+    jobs.bind(world.hub, **world.job_services())
     with world.hub.transaction() as session:
         session.execute(delete(DataProblem))
     check_dates()

@@ -80,7 +80,7 @@ def run_import(
     strict: bool = False,
     workers: int | None = None,
 ) -> ImportResult:
-    importer = Importer.for_partner(world.vaults, world.hub, slug)
+    importer = Importer.for_partner(world.vaults, world.host, slug)
     facts, mapping = importer.read(path)
     with world.vaults.transaction(slug) as session:
         terms, _ = check_terms(
@@ -310,7 +310,7 @@ def test_the_report_lists_every_rejected_row_in_line_order(world: World, tmp_pat
     lines.insert(3000, "")  # a blank line shifts the later line numbers
     result = run_import(world, write(tmp_path, "\n".join(lines).encode()))
     assert result.counts.rejected == 4_500
-    importer = Importer.for_partner(world.vaults, world.hub, PARTNER_A)
+    importer = Importer.for_partner(world.vaults, world.host, PARTNER_A)
     rows = list(csv.reader(io.StringIO(report_csv(lambda: importer.rejected(result.batch_id)))))
     assert rows[0] == ["line", "reason", "email", "given_name"]
     numbers = [int(row[0]) for row in rows[1:]]

@@ -55,7 +55,7 @@ NO_VAULT = "aardvark"
 
 @pytest.fixture
 def bound(world: World) -> World:
-    jobs.bind(world.hub, vaults=world.vaults, vault_directory=world.directory)
+    jobs.bind(world.hub, **world.job_services())
     return world
 
 
@@ -187,7 +187,7 @@ def test_the_vault_jobs_go_on_to_the_next_partner_when_one_vault_fails(
     add_contacts(world, PARTNER_A, ["a1@x.example", "a2@x.example"])
     scheduled_item(world)
     settings = mail_server.settings(world.settings)
-    jobs.bind(type(world.hub)(settings), vaults=world.vaults, vault_directory=world.ports(settings))
+    jobs.bind(type(world.hub)(settings), **world.job_services(settings))
     send_items()  # the item's messages wait in partner A's outbox
 
     send_outboxes()
@@ -228,7 +228,7 @@ def test_an_item_that_cannot_be_read_does_not_stop_the_calendar_jobs(
         )
     corrupt(world, "outreach_items", "ends_at", broken)
     settings = mail_server.settings(world.settings)
-    jobs.bind(type(world.hub)(settings), vaults=world.vaults, vault_directory=world.ports(settings))
+    jobs.bind(type(world.hub)(settings), **world.job_services(settings))
 
     refresh_clashes()
     send_items()

@@ -192,7 +192,7 @@ def test_the_daily_job_runs_every_vault_and_is_idempotent(world: World) -> None:
     assert JOBS == [
         ("retention.anonymise", "consent.retention.jobs:anonymise_past_retention", 86400)
     ]
-    jobs.bind(world.hub, vaults=world.vaults, vault_directory=world.directory)
+    jobs.bind(world.hub, **world.job_services())
     anonymise_past_retention()
     anonymise_past_retention()
     with world.vaults.transaction(PARTNER_A) as session:
