@@ -21,10 +21,10 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from concord.identifiers import IdentifierKind
 from consent.contacts.models import Contact, ContactTag, Identifier
 from consent.contacts.queries import ContactFilters, matching_ids
 from consent.db import Vaults
-from consent.identifiers import IdentifierKind
 from consent.ledger.models import CurrentConsent
 from consent.purposes.models import Purpose
 

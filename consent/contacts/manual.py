@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from concord.db import utcnow
 from concord.errors import InvalidInput
+from concord.identifiers import IdentifierKind
 from concord.inputs import chosen_row
 from consent.contacts.models import Contact, ContactChange, Identifier
 from consent.contacts.services import (
@@ -31,7 +32,6 @@ from consent.contacts.services import (
     save,
     split_tags,
 )
-from consent.identifiers import IdentifierKind
 from consent.ledger import services as ledger
 from consent.ledger.models import CollectionMethod, ConsentEvent, ConsentState, CurrentConsent
 from consent.purposes.models import Channel, Purpose

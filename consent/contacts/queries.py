@@ -19,9 +19,9 @@ from urllib.parse import urlencode
 from sqlalchemy import ColumnElement, Select, and_, exists, or_, select, true, tuple_
 from sqlalchemy.orm import Session
 
+from concord.identifiers import IdentifierKind, InvalidIdentifier, normalise_email, normalise_phone
 from concord.inputs import row_id
 from consent.contacts.models import Contact, ContactTag, Identifier
-from consent.identifiers import IdentifierKind, InvalidIdentifier, normalise_email, normalise_phone
 from consent.ledger.models import ConsentState, CurrentConsent
 from consent.overlap.models import OverlapFlag
 from consent.purposes.models import Channel

@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session
 
 from concord.db import utcnow
 from concord.errors import InvalidInput
+from concord.identifiers import IdentifierKind, InvalidIdentifier, normalise_email, normalise_phone
 from consent.contacts.models import Contact, ContactChange, ContactTag, Identifier
-from consent.identifiers import IdentifierKind, InvalidIdentifier, normalise_email, normalise_phone
 
 MAX_NAME = 200
 TAG = re.compile(r"[\w][\w .&/-]{0,99}", re.UNICODE)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from concord.identifiers import IdentifierKind
 from consent.contacts.models import Identifier
-from consent.identifiers import IdentifierKind
 from consent.ledger.models import CollectionMethod
 from consent.links import services as links
 from consent.links.models import LinkKind

@@ -25,13 +25,13 @@ from typing import cast
 
 from sqlalchemy import Connection, Table, exists, select
 
-from consent.contacts.models import Contact, ContactTag, Identifier
-from consent.identifiers import (
+from concord.identifiers import (
     IdentifierKind,
     InvalidIdentifier,
     normalise_email,
     normalise_phone,
 )
+from consent.contacts.models import Contact, ContactTag, Identifier
 from consent.importing.bulk import is_any_of
 from consent.importing.checking import Accepted, Checked, Rejected
 from consent.suppression.models import Suppression

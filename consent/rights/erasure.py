@@ -30,8 +30,8 @@ from sqlalchemy import ColumnElement, Table, delete, or_, select, update
 from sqlalchemy.orm import Session
 
 import consent.models
+from concord.identifiers import IdentifierKind
 from consent.contacts.models import Contact, Identifier
-from consent.identifiers import IdentifierKind
 from consent.importing.models import RejectedRow
 from consent.ledger import services as ledger
 from consent.ledger.models import ConsentEvent

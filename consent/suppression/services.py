@@ -14,8 +14,8 @@ from collections.abc import Iterable
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from concord.identifiers import IdentifierKind
 from concord.settings import Settings
-from consent.identifiers import IdentifierKind
 from consent.suppression.models import Suppression
 
 
