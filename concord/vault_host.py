@@ -43,7 +43,7 @@ class HubHost:
             rows = session.execute(
                 select(User.id, User.display_name).where(User.id.in_(list(user_ids)))
             )
-            return {int(user_id): str(name) for user_id, name in rows.tuples()}
+            return {int(user_id): str(name) for user_id, name in rows}
 
     def shared_categories(self) -> list[SharedCategoryCard]:
         with self._hub.transaction() as session:

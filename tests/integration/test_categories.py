@@ -13,6 +13,7 @@ from sqlalchemy import select
 from concord.audit import chain
 from concord.audit.models import AuditEntry
 from concord.categories.services import all_categories, ensure_shared_categories
+from consent.audit.models import VaultAuditEntry
 from consent.categories.services import mappings
 from consent.contacts.services import CleanContact, ContactInput, clean, save
 from tests.conftest import PARTNER_A, World, post_form
@@ -137,9 +138,9 @@ def test_an_admin_maps_the_partners_own_categories(
     assert response.status_code == 303
     with world.vaults.transaction(PARTNER_A) as session:
         assert mappings(session) == {"Firms": "company", "Charities": "ngo"}
-    with world.hub.transaction() as session:
+    with world.vaults.transaction(PARTNER_A) as session:
         entry = session.scalars(
-            select(AuditEntry).where(AuditEntry.action == "categories.map")
+            select(VaultAuditEntry).where(VaultAuditEntry.action == "categories.map")
         ).one()
     assert (entry.object_ref, entry.detail) == (f"partner:{PARTNER_A}", "changed=2")
 

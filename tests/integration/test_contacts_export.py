@@ -12,8 +12,8 @@ from litestar import Litestar
 from litestar.testing import TestClient
 from sqlalchemy import select
 
-from concord.audit import chain
-from concord.audit.models import AuditEntry
+from consent.audit import chain as vault_chain
+from consent.audit.models import VaultAuditEntry
 from consent.contacts.export import HEADER, neutralise
 from consent.contacts.models import Contact
 from consent.contacts.services import CleanContact, ContactInput, clean, save
@@ -142,13 +142,13 @@ def test_every_export_is_recorded_in_the_audit_chain_with_its_row_count_only(
     client = as_user("admin_a")
     client.get(EXPORT)
     client.get(EXPORT, params={"q": "lovelace"})
-    with world.hub.transaction() as session:
+    with world.vaults.transaction(PARTNER_A) as session:
         entries = session.scalars(
-            select(AuditEntry)
-            .where(AuditEntry.action == "contacts.export")
-            .order_by(AuditEntry.seq)
+            select(VaultAuditEntry)
+            .where(VaultAuditEntry.action == "contacts.export")
+            .order_by(VaultAuditEntry.seq)
         ).all()
-        assert chain.verify(session).ok
+        assert vault_chain.verify(session).ok
     assert [(e.actor, e.object_ref, e.detail) for e in entries] == [
         (f"user:{world.users['admin_a']}", f"partner:{PARTNER_A}", "rows=2"),
         (f"user:{world.users['admin_a']}", f"partner:{PARTNER_A}", "rows=1"),

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from concord.audit.models import AuditEntry
+from consent.audit.models import VaultAuditEntry
 from consent.contacts.models import Contact, Identifier
 from consent.contacts.services import CleanContact, ContactInput, clean, save
 from consent.importing.models import BatchStatus, ImportBatch, RejectedRow
@@ -195,9 +195,9 @@ def test_reimporting_the_same_file_creates_no_twins(world: World, tmp_path: Path
 def test_one_audit_entry_per_import_with_counts_only(world: World, tmp_path: Path) -> None:
     prepare_messy_vault(world)
     result = run_import(world, write(tmp_path, MESSY))
-    with world.hub.transaction() as session:
+    with world.vaults.transaction(PARTNER_A) as session:
         entries = session.scalars(
-            select(AuditEntry).where(AuditEntry.action == "contacts.import")
+            select(VaultAuditEntry).where(VaultAuditEntry.action == "contacts.import")
         ).all()
     assert len(entries) == 1
     entry = entries[0]

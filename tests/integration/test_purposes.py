@@ -10,7 +10,7 @@ from litestar import Litestar
 from litestar.testing import TestClient
 from sqlalchemy import select
 
-from concord.audit.models import AuditEntry
+from consent.audit.models import VaultAuditEntry
 from consent.purposes.models import Notice, Purpose
 from consent.purposes.services import by_code
 from tests.conftest import PARTNER_A, World, post_form
@@ -84,8 +84,10 @@ def test_an_admin_adds_a_purpose(world: World, as_user: Client) -> None:
         "730 days",
         "version 1",
     ]
-    with world.hub.transaction() as session:
-        entry = session.scalars(select(AuditEntry).where(AuditEntry.action == "purposes.add")).one()
+    with world.vaults.transaction(PARTNER_A) as session:
+        entry = session.scalars(
+            select(VaultAuditEntry).where(VaultAuditEntry.action == "purposes.add")
+        ).one()
     assert (entry.object_ref, entry.detail) == (f"partner:{PARTNER_A}", "dpv:MembershipManagement")
 
 

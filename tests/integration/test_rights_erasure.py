@@ -21,7 +21,7 @@ from sqlalchemy import Column, ForeignKey, Integer, String, Table, func, insert,
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
-from concord.audit.models import AuditEntry
+from consent.audit.models import VaultAuditEntry
 from consent.contacts.models import Contact, ContactChange, Identifier
 from consent.contacts.services import CleanContact, ContactInput, clean, save
 from consent.db import VaultBase
@@ -200,9 +200,9 @@ def test_erasure_leaves_no_trace_in_the_vault_file(
         assert suppressed(session, key, [("phone", PHONE)])
         assert {s.reason for s in session.scalars(select(Suppression))} == {"erased"}
 
-    with world.hub.transaction() as session:
+    with world.vaults.transaction(PARTNER_A) as session:
         entry = session.scalars(
-            select(AuditEntry).where(AuditEntry.action == "rights.complete")
+            select(VaultAuditEntry).where(VaultAuditEntry.action == "rights.complete")
         ).one()
     assert entry.detail.startswith(f"request={request_id} kind=erasure contacts=1")
 
@@ -365,8 +365,8 @@ def test_restriction_keeps_the_contact_out_of_exports_and_sends(
             select(ContactChange.summary).where(ContactChange.contact_id == person)
         ).all()
         assert {"processing restricted", "restriction lifted"} <= set(changes)
-    with world.hub.transaction() as session:
-        actions = set(session.scalars(select(AuditEntry.action)))
+    with world.vaults.transaction(PARTNER_A) as session:
+        actions = set(session.scalars(select(VaultAuditEntry.action)))
     assert {"rights.complete", "rights.lift_restriction"} <= actions
 
 
@@ -386,9 +386,9 @@ def test_rectification_by_staff_is_recorded_and_audited(world: World, as_user: C
     }
     response = post_form(admin, f"{CONTACTS}/{person}/edit", form, follow_redirects=False)
     assert response.status_code == 303
-    with world.hub.transaction() as session:
+    with world.vaults.transaction(PARTNER_A) as session:
         entry = session.scalars(
-            select(AuditEntry).where(AuditEntry.action == "contacts.edit")
+            select(VaultAuditEntry).where(VaultAuditEntry.action == "contacts.edit")
         ).one()
     assert entry.detail == "changed family_name, country"
     assert "Okafor" not in entry.detail and entry.object_ref == f"partner:{PARTNER_A}"
@@ -446,10 +446,10 @@ def test_the_copy_of_the_data_holds_everything_in_three_formats(
     assert {"profile", "identifiers", "consent_history", "later_outbox", "retention"} <= shown
     assert as_user("comms_a").get(f"{base}.json").status_code == 403
     assert as_user("admin_b").get(f"{base}.json").status_code == 404
-    with world.hub.transaction() as session:
+    with world.vaults.transaction(PARTNER_A) as session:
         details = list(
             session.scalars(
-                select(AuditEntry.detail).where(AuditEntry.action == "rights.access_copy")
+                select(VaultAuditEntry.detail).where(VaultAuditEntry.action == "rights.access_copy")
             )
         )
     assert len(details) == 3

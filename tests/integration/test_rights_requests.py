@@ -11,9 +11,9 @@ from litestar import Litestar
 from litestar.testing import TestClient
 from sqlalchemy import func, select
 
-from concord.audit.models import AuditEntry
 from concord.db import utcnow
 from concord.errors import InvalidInput
+from consent.audit.models import VaultAuditEntry
 from consent.contacts.services import CleanContact, ContactInput, clean, save
 from consent.rights import requests as tracking
 from consent.rights.models import RequestKind, RequestStatus, RightsRequest, Verification
@@ -164,9 +164,9 @@ def test_staff_log_a_request_from_the_contact_page_once(world: World, as_user: C
         assert logged.kind is RequestKind.ERASURE
         assert logged.verified_by is Verification.STAFF_BY_LETTER
         assert logged.received_by == f"user:{world.users['comms_a']}"
-    with world.hub.transaction() as session:
+    with world.vaults.transaction(PARTNER_A) as session:
         received = session.scalars(
-            select(AuditEntry.detail).where(AuditEntry.action == "rights.receive")
+            select(VaultAuditEntry.detail).where(VaultAuditEntry.action == "rights.receive")
         ).all()
     assert received == [f"request={logged.id} kind=erasure"]
     contact_page = soup(comms.get(f"/partners/{PARTNER_A}/contacts/{person}").text)
@@ -230,10 +230,12 @@ def test_the_request_page_extends_refuses_and_completes(world: World, as_user: C
     again = post_form(admin, f"{url}/complete", {}, follow_redirects=False)
     assert again.status_code == 303
     assert post_form(admin, f"{url}/refuse", {"refusal_reason": "late"}).status_code == 400
-    with world.hub.transaction() as session:
+    with world.vaults.transaction(PARTNER_A) as session:
         details = [
             (e.action, e.detail)
-            for e in session.scalars(select(AuditEntry).where(AuditEntry.action.like("rights.%")))
+            for e in session.scalars(
+                select(VaultAuditEntry).where(VaultAuditEntry.action.like("rights.%"))
+            )
         ]
     assert ("rights.extend", f"request={request_id} kind=access months=2") in details
     assert ("rights.complete", f"request={request_id} kind=access") in details
