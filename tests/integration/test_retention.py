@@ -200,7 +200,7 @@ def test_the_daily_job_runs_every_vault_and_is_idempotent(world: World) -> None:
     with world.vaults.transaction(PARTNER_A) as session:
         assert session.get(Contact, people["expired"]) is None
         assert session.get(Contact, people["fresh"]) is not None
-    entries = []
+    entries: list[VaultAuditEntry] = []
     for slug in (PARTNER_A, "bravo"):  # each vault's own chain records its own runs
         with world.vaults.transaction(slug) as session:
             entries += session.scalars(
