@@ -1,0 +1,1 @@
+"""Federated mode's shared parts: keys, the signed HTTP exchange, the wire codec."""
