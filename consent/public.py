@@ -32,6 +32,19 @@ class UnknownPurpose(PortError, ValueError):
     """The request names a purpose this vault does not have."""
 
 
+class NodeUnavailable(PortError):
+    """The vault's node did not answer in time, or answered with an error, after retries."""
+
+
+class NoMatchingKey(PortError):
+    """The vault has no key for tokens yet (a node waiting for the partnership key)."""
+
+
+class RoundRefused(PortError):
+    """A blinding step the vault will not take: an unknown round, a set of another size than
+    the one announced, or a set it has blinded already."""
+
+
 # --- Matching rounds -------------------------------------------------------------------
 
 

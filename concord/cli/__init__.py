@@ -258,10 +258,12 @@ def audit_verify(data_dir: Path | None) -> None:
 
 def _register_package_commands() -> None:
     from concord.cli.matching import match
+    from concord.cli.node import node
     from concord.cli.retention import retention
 
     main.add_command(match)
     main.add_command(retention)
+    main.add_command(node)
 
 
 _register_package_commands()

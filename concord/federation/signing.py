@@ -149,7 +149,8 @@ def verify_request(
     created = int(result.parameters.get("created", 0))
     if created > time.time() + 5:
         raise Refused("signature created in the future")
-    if message.headers.get(AUDIENCE) != audience:
+    named = {name.lower(): value for name, value in message.headers.items()}
+    if named.get(AUDIENCE.lower()) != audience:
         raise Refused("signed for another node")
     if not result.nonce or not nonces.first_time(result.nonce):
         raise Refused("replayed request")

@@ -1,0 +1,143 @@
+"""The port over HTTP: the hub's calls to a partner's vault node, signed both ways.
+
+Each call is encoded by the wire codec, signed for the node (RFC 9421, see
+``concord.federation.signing``) and posted to ``<node url>/node/v1/<method>``; the answer
+must carry the node's signature over the same nonce. A node that cannot be reached, times
+out or answers 5xx is tried again with back-off; after the last try the call raises
+:class:`~consent.public.NodeUnavailable` naming the partner, never the payload.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, cast
+
+import httpx
+
+from concord.federation import codec
+from concord.federation.keys import SigningPair
+from concord.federation.signing import Answer, Message, Refused, sign_request, verify_answer
+from consent.node.api import PREFIX
+from consent.public import NodeUnavailable, VaultPort
+
+log = logging.getLogger("concord.vaults.http")
+
+
+@dataclass(frozen=True)
+class Patience:
+    """How long the hub waits for a node, and how often it tries again."""
+
+    timeout_seconds: float = 30.0
+    tries: int = 3
+    backoff_seconds: float = 0.5
+
+
+@dataclass(frozen=True)
+class NodeAddress:
+    """Where a partner's node answers, and the signing key pinned for it."""
+
+    url: str
+    key: str
+
+
+class HttpVault:
+    """One partner's vault, reached over HTTP at its node."""
+
+    def __init__(
+        self,
+        partner_slug: str,
+        node: NodeAddress,
+        signing: SigningPair,
+        client: httpx.Client,
+        patience: Patience,
+    ) -> None:
+        self._slug = partner_slug
+        self._node = node
+        self._signing = signing
+        self._client = client
+        self._patience = patience
+
+    def _unavailable(self, why: str) -> NodeUnavailable:
+        return NodeUnavailable(f"the vault node of {self._slug} {why}")
+
+    def _post(self, method: str, body: bytes) -> httpx.Response:
+        url = f"{self._node.url}{PREFIX}/{method}"
+        why = "did not answer"
+        for attempt in range(self._patience.tries):
+            if attempt:
+                time.sleep(self._patience.backoff_seconds * 2 ** (attempt - 1))
+            request = self._client.build_request(
+                "POST", url, content=body, headers={"content-type": codec.MEDIA_TYPE}
+            )
+            message = Message(request.method, str(request.url), request.headers)
+            nonce = sign_request(message, body, self._signing, self._node.key)
+            try:
+                response = self._client.send(request)
+            except httpx.TimeoutException:
+                why = "timed out"
+                continue
+            except httpx.TransportError:
+                why = "could not be reached"
+                continue
+            if response.status_code >= 500:
+                why = f"answered {response.status_code}"
+                continue
+            if response.status_code in (200, 422):
+                answer = Answer(response.status_code, response.headers, message)
+                try:
+                    verify_answer(answer, response.content, node_key=self._node.key, nonce=nonce)
+                except Refused as refused:
+                    log.warning("answer of the %s node refused: %s", self._slug, refused)
+                    raise self._unavailable("answered without a valid signature") from None
+                return response
+            log.warning(
+                "the %s node refused %s: %s %s",
+                self._slug,
+                method,
+                response.status_code,
+                response.text[:200],
+            )
+            raise self._unavailable(f"refused the call ({response.status_code})")
+        log.warning("the %s node %s (%s)", self._slug, why, method)
+        raise self._unavailable(why)
+
+    def __getattr__(self, method: str) -> Callable[..., Any]:
+        if method not in codec.METHODS:
+            raise AttributeError(method)
+
+        def crossing(*args: object, **kwargs: object) -> object:
+            body = codec.encode(codec.bind(method, args, kwargs))
+            response = self._post(method, body)
+            if response.status_code == 422:
+                raise codec.decode_refusal(response.content)
+            return codec.decode_answer(method, response.content)
+
+        return crossing
+
+
+class HttpDirectory:
+    """Each partner's node, found by ``address_of`` (None for a partner with no node)."""
+
+    def __init__(
+        self,
+        address_of: Callable[[str], NodeAddress | None],
+        signing: SigningPair,
+        patience: Patience | None = None,
+    ) -> None:
+        self._address_of = address_of
+        self._signing = signing
+        self._patience = patience or Patience()
+        self._client = httpx.Client(timeout=self._patience.timeout_seconds)
+
+    def vault(self, partner_slug: str) -> VaultPort:
+        node = self._address_of(partner_slug)
+        if node is None:
+            raise NodeUnavailable(f"{partner_slug} has no enrolled vault node")
+        vault = HttpVault(partner_slug, node, self._signing, self._client, self._patience)
+        return cast(VaultPort, vault)
+
+    def close(self) -> None:
+        self._client.close()
