@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 from jinja2 import Environment
 from js_lib_htmx import __file__ as htmx_package_file
@@ -47,6 +48,7 @@ from concord.partners.controllers import PartnerController
 from concord.paths import STATIC, TEMPLATES
 from concord.settings import Settings
 from concord.vault_host import HubHost
+from concord.vaults.enrolled import enrolled_directory
 from concord.vaults.recording import RecordedDirectory
 from concord.web.access import Access, access, enforce_access
 from concord.web.auth import API_PREFIX, ViewerMiddleware
@@ -92,8 +94,32 @@ def _template_engine(engine: JinjaTemplateEngine) -> None:
 
 
 def vault_directory(hub: Hub, vaults: Vaults, settings: Settings | None = None) -> VaultDirectory:
-    """The hub's port to each partner's vault on this box, recording what it asks of them."""
-    return RecordedDirectory(InProcessDirectory(vaults, settings or hub.settings), hub)
+    """The hub's port to each partner's vault, recording what it asks of them: in process on
+    a single box, over signed HTTP to each partner's node in federated mode."""
+    settings = settings or hub.settings
+    if settings.federated:
+        return RecordedDirectory(enrolled_directory(hub, settings), hub)
+    return RecordedDirectory(InProcessDirectory(vaults, settings), hub)
+
+
+# The vault's own pages: on a single box the hub serves them; in federated mode they live on
+# each partner's node, and the hub serves none.
+VAULT_PAGES: list[Any] = [
+    VaultOverviewController,
+    ContactsController,
+    ContactsApiController,
+    PurposesController,
+    CategoryMappingController,
+    StakeholderMailboxController,
+    PreferenceCentreController,
+    StakeholderRightsController,
+    UnsubscribeController,
+    RightsRequestsController,
+    ContactRightsController,
+    RetentionController,
+    ProcessingRecordsController,
+    AttendanceController,
+]
 
 
 def create_app(
@@ -129,22 +155,9 @@ def create_app(
             DemoMailboxController,
             HubApiController,
             MatchingController,
-            VaultOverviewController,
-            *import_controllers(settings),
-            ContactsController,
-            ContactsApiController,
-            PurposesController,
-            CategoryMappingController,
+            *([] if settings.federated else [*VAULT_PAGES, *import_controllers(settings)]),
             SharedCategoriesController,
-            StakeholderMailboxController,
-            PreferenceCentreController,
-            StakeholderRightsController,
-            UnsubscribeController,
             FindMyDataController,
-            RightsRequestsController,
-            ContactRightsController,
-            RetentionController,
-            ProcessingRecordsController,
             MeetingsController,
             MinutesController,
             ActionItemsController,
@@ -157,7 +170,6 @@ def create_app(
             feed,
             EventsController,
             PartnerEventsController,
-            AttendanceController,
             RsvpController,
             health,
             static_files("/static", STATIC, name="static"),

@@ -69,6 +69,14 @@ class Settings:
     # again (with the same Message-ID): longer than one delivery, short enough that a worker
     # killed mid-send is made good soon (CONCORD_OUTBOX_STALE_CLAIM_SECONDS).
     outbox_stale_claim_seconds: int = 600
+    # Federated mode (CONCORD_FEDERATED): every vault is a node on its partner's own server,
+    # reached over signed HTTP; the hub opens no vault database and holds no matching key.
+    federated: bool = False
+    # How long the hub waits for a node, how often it tries, and the first back-off
+    # (CONCORD_NODE_TIMEOUT_SECONDS, CONCORD_NODE_TRIES, CONCORD_NODE_BACKOFF_MS).
+    node_timeout_seconds: float = 30.0
+    node_tries: int = 3
+    node_backoff_seconds: float = 0.5
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -86,6 +94,11 @@ class Settings:
             return self.vault_url_template.replace("{partner}", partner_slug.replace("-", "_"))
         path = (self.data_dir / "vaults" / f"{partner_slug}.sqlite3").resolve()
         return f"sqlite:///{path}"
+
+    @property
+    def hub_signing_key_path(self) -> Path:
+        """The hub's Ed25519 key in federated mode, made on first start."""
+        return self.data_dir / "hub-signing.key"
 
     def with_changes(self, **changes: object) -> Settings:
         """A copy with some fields replaced (used by the demo and the tests)."""
@@ -229,6 +242,17 @@ def load_settings(
         values["outbox_stale_claim_seconds"] = _parse_int(
             "CONCORD_OUTBOX_STALE_CLAIM_SECONDS", raw, minimum=5, maximum=24 * 3600
         )
+    if raw := env.get("CONCORD_FEDERATED"):
+        values["federated"] = _parse_bool("CONCORD_FEDERATED", raw)
+    if raw := env.get("CONCORD_NODE_TIMEOUT_SECONDS"):
+        values["node_timeout_seconds"] = float(
+            _parse_int("CONCORD_NODE_TIMEOUT_SECONDS", raw, minimum=1, maximum=600)
+        )
+    if raw := env.get("CONCORD_NODE_TRIES"):
+        values["node_tries"] = _parse_int("CONCORD_NODE_TRIES", raw, minimum=1, maximum=10)
+    if raw := env.get("CONCORD_NODE_BACKOFF_MS"):
+        backoff = _parse_int("CONCORD_NODE_BACKOFF_MS", raw, minimum=0, maximum=60_000)
+        values["node_backoff_seconds"] = backoff / 1000
     for variable, key, low, high in (
         ("CONCORD_ARGON2_TIME_COST", "argon2_time_cost", 1, 20),
         ("CONCORD_ARGON2_MEMORY_KIB", "argon2_memory_kib", 8, 4 * 1024 * 1024),

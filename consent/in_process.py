@@ -20,7 +20,7 @@ from consent.finder import holdings
 from consent.invitations import services as invitations
 from consent.outbox import queueing
 from consent.outbox import services as outbox
-from consent.overlap import rounds
+from consent.overlap import blind_rounds, rounds
 from consent.public import (
     Answer,
     Audience,
@@ -34,7 +34,9 @@ from consent.public import (
     InvitationReport,
     Invitee,
     Mail,
+    NoMatchingKey,
     OverlapFlag,
+    PartnershipKeyStatus,
     PlaceOffer,
     QueueReport,
     RequestCounts,
@@ -44,6 +46,8 @@ from consent.public import (
 )
 from consent.rights import requests as rights_requests
 from consent.tokens import matching_key
+
+SINGLE_BOX = "a vault on the hub's box keys its tokens with the matching secret"
 
 
 class InProcessVault:
@@ -83,6 +87,48 @@ class InProcessVault:
 
     def forget_round(self, round_id: str | None = None) -> None:
         rounds.forget_round(self._vaults, self._slug, round_id)
+
+    # Federated rounds
+
+    def blinded_submission(
+        self,
+        round_id: str,
+        *,
+        shared_categories: tuple[str, ...],
+        only_category: str | None = None,
+        keep_pseudonyms: bool = False,
+    ) -> VaultSubmission:
+        return rounds.round_submission(
+            self._vaults,
+            self._settings,
+            self._slug,
+            round_id=round_id,
+            shared_categories=shared_categories,
+            only_category=only_category,
+            keep_pseudonyms=keep_pseudonyms,
+            blinded=True,
+        )
+
+    def announce_round(self, round_id: str, set_sizes: dict[str, int]) -> None:
+        blind_rounds.announce(self._slug, round_id, set_sizes)
+
+    def reblind(self, round_id: str, origin: str, offset: int, points: list[bytes]) -> list[bytes]:
+        return blind_rounds.reblind(self._slug, round_id, origin, offset, points)
+
+    # The partnership key lives on nodes; a vault on the hub's box keys its tokens with the
+    # matching secret instead.
+
+    def partnership_key_status(self) -> PartnershipKeyStatus:
+        raise NoMatchingKey(SINGLE_BOX)
+
+    def start_partnership_key(self) -> PartnershipKeyStatus:
+        raise NoMatchingKey(SINGLE_BOX)
+
+    def seal_partnership_key(self, recipient_sealing_key: str) -> bytes:
+        raise NoMatchingKey(SINGLE_BOX)
+
+    def accept_partnership_key(self, sealed: bytes) -> PartnershipKeyStatus:
+        raise NoMatchingKey(SINGLE_BOX)
 
     # Outreach audiences
 

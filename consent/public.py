@@ -75,6 +75,16 @@ class OverlapFlag:
     other_partners: int
 
 
+@dataclass(frozen=True)
+class PartnershipKeyStatus:
+    """Which partnership key a node holds (its id and creation time, never the key), and the
+    X25519 key to seal a newer one to."""
+
+    key_id: str | None
+    created: float | None
+    sealing_key: str
+
+
 # --- Outreach audiences and mail -------------------------------------------------------
 
 
@@ -277,7 +287,53 @@ class VaultPort(Protocol):
         ...
 
     def forget_round(self, round_id: str | None = None) -> None:
-        """Leaves the vault: nothing; it drops the round's pseudonym map (every round's)."""
+        """Leaves the vault: nothing; it drops the round's pseudonym map and its blinding
+        scalar (every round's)."""
+        ...
+
+    # Federated rounds: n-party commutative blinding
+
+    def blinded_submission(
+        self,
+        round_id: str,
+        *,
+        shared_categories: tuple[str, ...],
+        only_category: str | None = None,
+        keep_pseudonyms: bool = False,
+    ) -> VaultSubmission:
+        """Leaves the vault: as ``round_submission``, with each identifier's group element
+        raised to a scalar drawn for this round (which stays in memory, inside)."""
+        ...
+
+    def announce_round(self, round_id: str, set_sizes: dict[str, int]) -> None:
+        """Leaves the vault: nothing; it notes the size of each other partner's set, the
+        only sizes it will re-blind in this round."""
+        ...
+
+    def reblind(self, round_id: str, origin: str, offset: int, points: list[bytes]) -> list[bytes]:
+        """Leaves the vault: the next chunk of ``origin``'s set, raised to its own scalar;
+        each set once, in order, at the announced size."""
+        ...
+
+    # The partnership key (federated mode): keys calendar and event tokens
+
+    def partnership_key_status(self) -> PartnershipKeyStatus:
+        """Leaves the vault: the id and creation time of the partnership key it holds, and
+        its public sealing key."""
+        ...
+
+    def start_partnership_key(self) -> PartnershipKeyStatus:
+        """Leaves the vault: the status of a partnership key it makes now, if it has none."""
+        ...
+
+    def seal_partnership_key(self, recipient_sealing_key: str) -> bytes:
+        """Leaves the vault: its partnership key in a sealed box that only the holder of
+        ``recipient_sealing_key`` can open."""
+        ...
+
+    def accept_partnership_key(self, sealed: bytes) -> PartnershipKeyStatus:
+        """Leaves the vault: the status of the key it holds after opening ``sealed`` (kept
+        if newer)."""
         ...
 
     # Outreach audiences

@@ -15,12 +15,13 @@ import click
 from concord import scheduler as scheduling
 from concord.accounts.users import add_user
 from concord.audit import chain
-from concord.cli.background import PACKAGE_JOBS
+from concord.cli.background import jobs_for
 from concord.cli.importing import import_contacts
 from concord.cli.platform import data_dir_option, open_platform
 from concord.errors import InvalidInput
 from concord.governance import seals as governance_seals
 from concord.logs import configure_logging
+from concord.partners.nodes import enrol_node, hub_signing_pair, revoke_node
 from concord.partners.services import add_partner, all_partners
 from concord.settings import SettingsError
 from consent.audit import chain as vault_chain
@@ -98,7 +99,7 @@ def worker(data_dir: Path | None) -> None:
             platform.hub,
             blocking=True,
             services=platform.job_services(),
-            extra_jobs=PACKAGE_JOBS,
+            extra_jobs=jobs_for(federated=platform.settings.federated),
         )
 
         def stop(signum: int, _frame: FrameType | None) -> None:
@@ -139,8 +140,22 @@ def partner() -> None:
 @click.option("--name", required=True, help="The organisation's full name.")
 @click.option("--country", required=True, help="Default country, ISO 3166 alpha-2 (e.g. DE).")
 @click.option("--timezone", default="Europe/Brussels", show_default=True, help="IANA time zone.")
-def partner_add(data_dir: Path | None, slug: str, name: str, country: str, timezone: str) -> None:
-    """Register a partner and create its vault database."""
+@click.option("--node-url", default=None, help="Federated mode: where the partner's node answers.")
+@click.option(
+    "--node-key", default=None, help="Federated mode: the node's signing key, read out of band."
+)
+def partner_add(
+    data_dir: Path | None,
+    slug: str,
+    name: str,
+    country: str,
+    timezone: str,
+    node_url: str | None,
+    node_key: str | None,
+) -> None:
+    """Register a partner: its vault database on a single box, its node when federated."""
+    if bool(node_url) != bool(node_key):
+        _fail("give --node-url and --node-key together", 2)
     with open_platform(data_dir, require_secret=False) as platform:
         platform.require_current()
         try:
@@ -153,10 +168,54 @@ def partner_add(data_dir: Path | None, slug: str, name: str, country: str, timez
                     timezone=timezone,
                     actor=OPERATOR,
                 )
+                if node_url and node_key:
+                    enrol_node(session, slug, url=node_url, key=node_key, actor=OPERATOR)
         except InvalidInput as error:
             _invalid(error)
+        if platform.settings.federated:
+            state = f"its node at {node_url} is enrolled" if node_url else "enrol its node next"
+            click.echo(f"Partner {slug} added; {state}.")
+            return
         platform.open_vault(slug)
         click.echo(f"Partner {slug} added; its vault is ready.")
+
+
+@partner.command("enrol")
+@data_dir_option
+@click.argument("slug")
+@click.option("--node-url", required=True, help="Where the partner's node answers.")
+@click.option("--node-key", required=True, help="The node's signing key, read out of band.")
+def partner_enrol(data_dir: Path | None, slug: str, node_url: str, node_key: str) -> None:
+    """Enrol (or re-enrol, with a new key) a partner's vault node."""
+    with open_platform(data_dir, require_secret=False) as platform:
+        try:
+            with platform.hub.transaction() as session:
+                enrol_node(session, slug, url=node_url, key=node_key, actor=OPERATOR)
+        except InvalidInput as error:
+            _invalid(error)
+    click.echo(f"The node of {slug} at {node_url} is enrolled with key {node_key}.")
+
+
+@partner.command("revoke")
+@data_dir_option
+@click.argument("slug")
+def partner_revoke(data_dir: Path | None, slug: str) -> None:
+    """Stop trusting a partner's node key, at once; enrol it again to restore it."""
+    with open_platform(data_dir, require_secret=False) as platform:
+        try:
+            with platform.hub.transaction() as session:
+                revoke_node(session, slug, actor=OPERATOR)
+        except InvalidInput as error:
+            _invalid(error)
+    click.echo(f"The node key of {slug} is revoked; the hub will not call it again.")
+
+
+@main.command("hub-key")
+@data_dir_option
+def hub_key(data_dir: Path | None) -> None:
+    """Print the hub's signing key, for each partner admin to pin with `concord node trust-hub`."""
+    with open_platform(data_dir, require_secret=False) as platform:
+        click.echo(hub_signing_pair(platform.settings).public_text)
 
 
 @partner.command("list")

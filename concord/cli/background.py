@@ -20,3 +20,13 @@ PACKAGE_JOBS: list[tuple[str, str, int]] = (
     + GOVERNANCE_JOBS
     + PROBLEM_JOBS
 )
+
+
+def jobs_for(*, federated: bool) -> list[tuple[str, str, int]]:
+    """The jobs a hub runs: in federated mode each node runs its own vault jobs (outbox,
+    links, retention) with ``concord node worker``, and the hub relays the partnership key."""
+    if not federated:
+        return PACKAGE_JOBS
+    vault_jobs = {job_id for job_id, _, _ in CONSENT_JOBS + RETENTION_JOBS}
+    kept = [job for job in PACKAGE_JOBS if job[0] not in vault_jobs]
+    return [*kept, ("partnership.key", "concord.partners.key_relay:relay_partnership_key", 60)]

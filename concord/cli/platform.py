@@ -72,6 +72,8 @@ class Platform:
     def migrate_all(self) -> list[str]:
         self.hub.migrate()
         slugs = self.partner_slugs()
+        if self.settings.federated:
+            return []  # each node migrates its own vault when it starts
         for slug in slugs:
             self.open_vault(slug)
         return slugs
@@ -79,6 +81,8 @@ class Platform:
     def require_current(self) -> None:
         if not self.hub.is_current():
             raise SettingsError("the hub database is not up to date; run `concord migrate`")
+        if self.settings.federated:
+            return
         for slug in self.partner_slugs():
             if not self.vaults.is_current(slug):
                 raise SettingsError(f"the vault of {slug} is not up to date; run `concord migrate`")

@@ -7,7 +7,7 @@ import uvicorn
 
 from concord import scheduler as scheduling
 from concord.app import create_app
-from concord.cli.background import PACKAGE_JOBS
+from concord.cli.background import jobs_for
 from concord.cli.platform import Platform
 from concord.logs import configure_logging
 
@@ -23,7 +23,7 @@ def run_server(platform: Platform, *, with_scheduler: bool) -> None:
             platform.hub,
             blocking=False,
             services=platform.job_services(),
-            extra_jobs=PACKAGE_JOBS,
+            extra_jobs=jobs_for(federated=platform.settings.federated),
         )
         if with_scheduler
         else None

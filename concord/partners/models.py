@@ -21,3 +21,8 @@ class Partner(HubBase):
     country: Mapped[str] = mapped_column(String(2))
     timezone: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    # Federated mode: where the partner's vault node answers and the signing key pinned for
+    # it at enrolment; a revoked node is never called again.
+    node_url: Mapped[str | None] = mapped_column(String(300), default=None)
+    node_key: Mapped[str | None] = mapped_column(String(80), default=None)
+    node_revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)

@@ -21,6 +21,7 @@ from consent.public import VaultDirectory, VaultPort
 RECORDED = frozenset(
     {
         "round_submission",
+        "blinded_submission",
         "apply_overlap_flags",
         "audience_tokens",
         "exclude_from_audience",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
 from concord.settings import Settings
@@ -24,7 +25,7 @@ def run_jobs(folder: Path) -> str:
     vaults = Vaults(settings)
     done: list[str] = []
     try:
-        jobs = {
+        jobs: dict[str, Callable[[], str]] = {
             "outbox": lambda: str(send_due(vaults, settings, config.partner)),
             "links": lambda: f"{_purge(vaults, config.partner)} expired",
             "retention": lambda: _retention(vaults, settings, config.partner),

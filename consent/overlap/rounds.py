@@ -16,8 +16,9 @@ from sqlalchemy import delete, insert, select
 from concord.settings import Settings
 from consent.contacts.models import CategoryMapping, Contact
 from consent.db import Vaults
+from consent.overlap import blind_rounds
 from consent.overlap.models import OverlapFlag, RoundPseudonym
-from consent.overlap.tokenising import collector_paused, tokens_by_contact
+from consent.overlap.tokenising import collector_paused, points_by_contact, tokens_by_contact
 from consent.public import PSEUDONYM_BYTES, RoundRecord, VaultSubmission
 from consent.tokens import matching_key
 
@@ -42,10 +43,15 @@ def round_submission(
     shared_categories: Collection[str],
     only_category: str | None = None,
     keep_pseudonyms: bool = False,
+    blinded: bool = False,
     progress: Callable[[int], None] | None = None,
 ) -> VaultSubmission:
-    """Tokenise the vault's contacts for one round; the matching secret never leaves here."""
-    key = matching_key(settings, round_id)
+    """Tokenise the vault's contacts for one round; the matching secret never leaves here.
+
+    With ``blinded`` (a federated round) the tokens are the identifiers' group elements
+    under a scalar drawn now and kept in memory for the round (``blind_rounds``)."""
+    scalar = blind_rounds.start(partner_slug, round_id) if blinded else None
+    key = None if blinded else matching_key(settings, round_id)
     with collector_paused():
         with vaults.transaction(partner_slug) as session:
             mapping = {
@@ -60,7 +66,11 @@ def round_submission(
                     select(Contact.id, Contact.category).where(Contact.restricted.is_(False))
                 ).all()
             )
-            tokens_of, shared_identifiers = tokens_by_contact(connection, key, progress)
+            if scalar is not None:
+                tokens_of, shared_identifiers = points_by_contact(connection, scalar)
+            else:
+                assert key is not None
+                tokens_of, shared_identifiers = tokens_by_contact(connection, key, progress)
         # A vault uses a handful of own categories: map each once, not once per contact.
         shared_category = {
             own: _shared_category(own, mapping, shared_categories)
@@ -123,3 +133,4 @@ def forget_round(vaults: Vaults, partner_slug: str, round_id: str | None = None)
         if round_id is not None:
             query = query.where(RoundPseudonym.round_id == round_id)
         session.execute(query)
+    blind_rounds.forget(partner_slug, round_id)

@@ -7,6 +7,7 @@ clears rather than half-published figures.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Callable, Sequence
 from datetime import timedelta
@@ -23,7 +24,14 @@ from concord.errors import InvalidInput
 from concord.hub import Hub
 from concord.partners.models import Partner
 from concord.partnership import settings as partnership
-from consent.public import OverlapFlag, VaultDirectory
+from consent.public import (
+    NodeUnavailable,
+    OverlapFlag,
+    RoundRefused,
+    VaultDirectory,
+    VaultSubmission,
+)
+from outreach.matching.blinded import route_through_every_vault
 from outreach.matching.disclosure import publish
 from outreach.matching.linking import Overlap, link_and_count
 from outreach.matching.models import MatchingRound, RoundStatus, RoundSubmission
@@ -89,10 +97,18 @@ def _note(hub: Hub, round_id: str, text: str, progress: Progress | None) -> None
 
 
 def run_round(
-    hub: Hub, vaults: VaultDirectory, round_id: str, *, progress: Progress | None = None
+    hub: Hub,
+    vaults: VaultDirectory,
+    round_id: str,
+    *,
+    progress: Progress | None = None,
+    blinded: bool | None = None,
 ) -> Overlap | None:
     """Carry out a queued round; returns the exact overlap (for the operator's CLI) or None if
-    another worker had claimed it."""
+    another worker had claimed it.
+
+    A federated hub (or ``blinded=True``) runs it by n-party blinding: no key is shared, and
+    the figures are the same as with keyed tokens."""
     if not _claim(hub, round_id):
         return None
     partners: list[str] = []
@@ -104,14 +120,26 @@ def run_round(
             partners = list(session.scalars(select(Partner.slug).order_by(Partner.slug)))
             shared = set(session.scalars(select(SharedCategory.slug)))
         only_category = scope.partition(":")[2] if scope.startswith("category:") else None
+        blinded = hub.settings.federated if blinded is None else blinded
+        submissions: dict[str, VaultSubmission] = {}
         for number, slug in enumerate(partners, start=1):
             _note(hub, round_id, f"tokenising vault {number} of {len(partners)}", progress)
-            submission = vaults.vault(slug).round_submission(
+            port = vaults.vault(slug)
+            submit = port.blinded_submission if blinded else port.round_submission
+            submissions[slug] = submit(
                 round_id,
                 shared_categories=tuple(sorted(shared)),
                 only_category=only_category,
                 keep_pseudonyms=flags_allowed,
             )
+        if blinded:
+            submissions = route_through_every_vault(
+                vaults,
+                round_id,
+                submissions,
+                lambda text: _note(hub, round_id, text, progress),
+            )
+        for slug, submission in submissions.items():
             with hub.transaction() as session:
                 session.add(
                     RoundSubmission(
@@ -122,6 +150,7 @@ def run_round(
                         payload=pack(submission.records),
                     )
                 )
+        del submissions
         _note(hub, round_id, "linking records across partners", progress)
         with hub.transaction() as session:
             shared_identifiers = dict(
@@ -160,16 +189,26 @@ def run_round(
                 action="matching.done",
                 object_ref=f"round:{round_id}",
             )
+        for slug in partners:
+            # Each vault's scalar and pseudonym map end with the round.
+            with contextlib.suppress(NodeUnavailable):
+                vaults.vault(slug).forget_round(round_id)
         if progress:
             progress("done")
         return overlap
-    except Exception:
+    except Exception as error:
         with hub.transaction() as session:
             matching_round = session.get_one(MatchingRound, round_id)
-            matching_round.error = "the round failed; see the worker log"
+            matching_round.error = (
+                f"the round failed: {error}; nothing was published"
+                if isinstance(error, NodeUnavailable | RoundRefused)
+                else "the round failed; see the worker log"
+            )
             _close(session, matching_round, RoundStatus.FAILED)
         for slug in partners:
-            vaults.vault(slug).forget_round(round_id)
+            # Every vault drops its pseudonyms and scalar; one that is down has lost them.
+            with contextlib.suppress(NodeUnavailable):
+                vaults.vault(slug).forget_round(round_id)
         raise
 
 
