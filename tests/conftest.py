@@ -39,6 +39,7 @@ from consent.host import Host
 from consent.in_process import InProcessDirectory
 from consent.public import VaultDirectory
 from consent.setup import prepare_vault
+from tests.nodes import Launcher, NodeFarm
 
 POSTGRES_URL = os.environ.get("CONCORD_TEST_POSTGRES_URL")
 BACKENDS = ["sqlite", "postgres"] if POSTGRES_URL else ["sqlite"]
@@ -47,9 +48,10 @@ SECRET = "test-secret-key-" + "x" * 32
 
 PARTNER_A = "alpha"
 PARTNER_B = "bravo"
-# How the hub reaches a vault: a function call, or every call and answer through JSON bytes.
-# Tests marked ``crosses_boundary`` run once with each.
-ADAPTERS = ["in_process", "serialising"]
+# How the hub reaches a vault: a function call, every call and answer through the wire codec,
+# or signed HTTP to real node processes. Tests marked ``crosses_boundary`` run once with each.
+ADAPTERS = ["in_process", "serialising", "http"]
+_farm: NodeFarm | None = None
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -62,7 +64,27 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 @pytest.fixture
 def vault_adapter(request: pytest.FixtureRequest) -> str:
-    return str(getattr(request, "param", "in_process"))
+    adapter = str(getattr(request, "param", "in_process"))
+    if adapter == "http":
+        request.getfixturevalue("node_farm")
+    return adapter
+
+
+@pytest.fixture(scope="session")
+def node_launcher() -> Iterator[Launcher]:
+    launcher = Launcher()
+    yield launcher
+    launcher.close()
+
+
+@pytest.fixture
+def node_farm(node_launcher: Launcher, tmp_path: Path) -> Iterator[NodeFarm]:
+    """The node processes of a test run over HTTP, started as the test first calls them."""
+    global _farm
+    _farm = NodeFarm(node_launcher, tmp_path / "nodes")
+    yield _farm
+    _farm.close()
+    _farm = None
 
 
 def vault_ports(hub: Hub, vaults: Vaults, settings: Settings, adapter: str) -> VaultDirectory:
@@ -70,6 +92,9 @@ def vault_ports(hub: Hub, vaults: Vaults, settings: Settings, adapter: str) -> V
     inner: VaultDirectory = InProcessDirectory(vaults, settings)
     if adapter == "serialising":
         inner = SerialisingDirectory(inner)
+    if adapter == "http":
+        assert _farm is not None, "the http adapter needs the node_farm fixture"
+        inner = _farm.directory(settings)
     return RecordedDirectory(inner, hub)
 
 

@@ -15,6 +15,7 @@ from consent.in_process import InProcessVault
 from consent.node import partnership_key
 from consent.node.api import node_api
 from consent.node.enrolment import SECRET_KEY, SIGNING_KEY, read_config
+from consent.node.vault import NodeVault
 from consent.setup import prepare_vault
 
 
@@ -47,9 +48,9 @@ def node_app(folder: Path, env: Mapping[str, str] | None = None) -> tuple[Litest
     config = read_config(folder)
     vaults = open_node_vault(folder, env)
 
-    def port() -> InProcessVault:
+    def port() -> NodeVault:
         # Settings are read again per call: the partnership key may have arrived or turned.
-        return InProcessVault(vaults, node_settings(folder, env), config.partner)
+        return NodeVault(InProcessVault(vaults, node_settings(folder, env), config.partner), folder)
 
     app = node_api(
         port, config=config, signing=SigningPair.load(folder / SIGNING_KEY), folder=folder

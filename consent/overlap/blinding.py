@@ -13,8 +13,8 @@ import hashlib
 import multiprocessing
 import os
 from collections.abc import Callable, Sequence
-from typing import Any
 from concurrent.futures import ProcessPoolExecutor
+from typing import Any
 
 import rbcl
 

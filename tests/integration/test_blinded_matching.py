@@ -20,9 +20,9 @@ pytestmark = pytest.mark.crosses_boundary
 SLUGS = [partner.slug for partner in DEMO_PARTNERS]
 
 
-def _round(partnership: Partnership, *, blinded: bool, **rules: object) -> dict[str, object]:
+def _round(partnership: Partnership, *, blinded: bool, disclosure: Disclosure) -> dict[str, object]:
     round_id = open_round(
-        partnership.hub, scope="all", actor="test", rules=PartnershipSettings(**rules)
+        partnership.hub, scope="all", actor="test", rules=PartnershipSettings(disclosure=disclosure)
     )
     overlap = run_round(partnership.hub, partnership.directory, round_id, blinded=blinded)
     assert overlap is not None
