@@ -24,9 +24,9 @@ from concord.federation.keys import SigningPair
 from concord.settings import Settings
 from consent.db import Vaults
 from consent.in_process import InProcessVault
-from consent.node.vault import NodeVault
 from consent.node.api import node_api
 from consent.node.enrolment import SIGNING_KEY, NodeConfig, read_config, write_config
+from consent.node.vault import NodeVault
 
 PR_SET_PDEATHSIG = 1
 

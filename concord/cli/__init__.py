@@ -118,10 +118,21 @@ def worker(data_dir: Path | None) -> None:
 @data_dir_option
 @click.option("--port", type=click.IntRange(1, 65535), default=None, help="Port to listen on.")
 @click.option("--no-serve", is_flag=True, help="Only create the demo partnership, do not serve.")
-def demo(data_dir: Path | None, port: int | None, no_serve: bool) -> None:
+@click.option(
+    "--federated",
+    is_flag=True,
+    help="Run the hub and four vault nodes as separate processes (folder .concord-federated).",
+)
+def demo(data_dir: Path | None, port: int | None, no_serve: bool, federated: bool) -> None:
     """Create (once) a fictional demo partnership and serve it at http://127.0.0.1:8000."""
     from concord.cli.demo import seed_demo
     from concord.cli.serving import run_server
+
+    if federated:
+        from concord.cli.demo_federated import run_federated_demo
+
+        run_federated_demo(data_dir or Path(".concord-federated"), port or 8000, serve=not no_serve)
+        return
 
     with open_platform(data_dir, port=port, demo=True) as platform:
         seed_demo(platform)

@@ -62,7 +62,7 @@ def demo_settings(settings: Settings) -> Settings:
     changes: dict[str, object] = {"demo": True}
     if not settings.secret_key:
         changes["secret_key"] = _secret_file(settings, "secret_key")
-    if not settings.matching_secret:
+    if not settings.matching_secret and not settings.federated:
         changes["matching_secret"] = _secret_file(settings, "matching_secret")
     return settings.with_changes(**changes)
 

@@ -1,0 +1,173 @@
+"""``concord demo --federated``: the hub and four node processes, as a new user starts it.
+
+A matching round over HTTP to the four nodes gives the ground truth's exact figures, and
+neither the hub's folder nor its log holds any demo contact's address or phone number; each
+node's vault holds only its own partner's list.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from concord.demo.contacts import DEMO_PARTNERS
+from tests.conftest import free_port
+
+SLUGS = {partner.slug for partner in DEMO_PARTNERS}
+
+
+@dataclass
+class FederatedDemo:
+    url: str
+    folder: Path
+    log: Path
+    env: dict[str, str]
+
+
+@pytest.fixture(scope="module")
+def federated_demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FederatedDemo]:
+    folder = tmp_path_factory.mktemp("federated") / "demo"
+    port = free_port()
+    log = folder.parent / "demo.log"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CONCORD_")} | {
+        "CONCORD_DEMO_PASSWORD": "demo password for tests",
+        "CONCORD_ARGON2_MEMORY_KIB": "8",
+        "CONCORD_ARGON2_TIME_COST": "1",
+        "CONCORD_ARGON2_PARALLELISM": "1",
+    }
+    command = [sys.executable, "-m", "concord.cli", "demo", "--federated"]
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            [*command, "--data-dir", str(folder), "--port", str(port)],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 240
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError("the federated demo exited early:\n" + log.read_text())
+            try:
+                if httpx.get(f"{url}/login", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError("the federated demo did not serve in time:\n" + log.read_text())
+            time.sleep(0.3)
+        yield FederatedDemo(url, folder, log, env)
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+
+
+def _people(lists: Path) -> dict[str, set[str]]:
+    """Each partner's addresses and phone numbers, as its list gave them."""
+    found: dict[str, set[str]] = {}
+    for path in lists.glob("*.csv"):
+        if path.stem not in SLUGS:
+            continue
+        with path.open(newline="", encoding="utf-8-sig") as file:
+            delimiter = ";" if ";" in file.readline() else ","
+            file.seek(0)
+            found[path.stem] = {
+                value.strip().lower()
+                for row in csv.DictReader(file, delimiter=delimiter)
+                for value in (row.get("email") or "", row.get("phone") or "")
+                if value and len(value.strip()) > 6
+            }
+    return found
+
+
+def _contents(folder: Path) -> bytes:
+    return b"\n".join(path.read_bytes() for path in folder.rglob("*") if path.is_file()).lower()
+
+
+def test_a_round_over_four_nodes_gives_the_ground_truth(federated_demo: FederatedDemo) -> None:
+    env = federated_demo.env | {"CONCORD_FEDERATED": "1"}
+    hub = federated_demo.folder / "hub"
+    for _ in range(5):  # the demo's own worker may claim a queued round first
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "concord.cli",
+                "match",
+                "--exact",
+                "--json",
+                "--data-dir",
+                str(hub),
+            ],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        if done.returncode == 0:
+            break
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    truth = json.loads((federated_demo.folder / "lists" / "ground_truth.json").read_text())
+    for measure in ("partners", "totals", "pairwise", "subsets"):
+        assert result[measure] == truth[measure]
+    assert "blinding set" in done.stderr
+
+
+def test_the_hub_holds_no_contact_and_no_key(federated_demo: FederatedDemo) -> None:
+    people = _people(federated_demo.folder / "lists")
+    everyone = set().union(*people.values())
+    assert len(everyone) > 500
+    hub = _contents(federated_demo.folder / "hub") + federated_demo.log.read_bytes().lower()
+    assert [value for value in everyone if value.encode() in hub] == []
+    assert not list((federated_demo.folder / "hub").rglob("*partnership*"))
+    assert not list((federated_demo.folder / "hub").rglob("vaults"))
+    # A node holds only its own partner's list. Phone numbers and personal mail addresses
+    # (dots in a Gmail name) are written differently in each list, so organisations'
+    # addresses are compared.
+    for slug, own in people.items():
+        vault = _contents(federated_demo.folder / "nodes" / slug / "vaults")
+        others = {
+            v for s, vs in people.items() if s != slug for v in vs if v.endswith(".example")
+        } - own
+        assert [value for value in others if value.encode() in vault] == []
+        assert any(value.encode() in vault for value in own)
+        assert (federated_demo.folder / "nodes" / slug / "partnership.key").exists()
+
+
+def test_staff_sign_in_at_the_hub_which_serves_no_vault_page(
+    federated_demo: FederatedDemo,
+) -> None:
+    origin = {"Origin": federated_demo.url}
+    with httpx.Client(base_url=federated_demo.url, headers=origin) as client:
+        page = client.get("/login")
+        token = client.cookies["concord_csrf"]
+        signed_in = client.post(
+            "/login",
+            data={
+                "email": "comms@northmere.example",
+                "password": "demo password for tests",
+                "_csrf_token": token,
+            },
+        )
+        assert page.status_code == 200 and signed_in.status_code in (200, 303)
+        assert client.get("/dashboard").status_code == 200
+        assert client.get("/matching/").status_code == 200
+        assert client.get("/calendar").status_code == 200
+        assert client.get("/partners/northmere/contacts").status_code == 404
