@@ -22,7 +22,10 @@ import httpx
 import pytest
 
 from concord.demo.contacts import DEMO_PARTNERS
-from tests.conftest import free_port
+from tests.conftest import DemoServer, free_port
+from tests.integration.test_demo import _sign_in
+
+PASSWORD = "demo password for tests"
 
 SLUGS = {partner.slug for partner in DEMO_PARTNERS}
 
@@ -41,7 +44,7 @@ def federated_demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Federat
     port = free_port()
     log = folder.parent / "demo.log"
     env = {k: v for k, v in os.environ.items() if not k.startswith("CONCORD_")} | {
-        "CONCORD_DEMO_PASSWORD": "demo password for tests",
+        "CONCORD_DEMO_PASSWORD": PASSWORD,
         "CONCORD_ARGON2_MEMORY_KIB": "8",
         "CONCORD_ARGON2_TIME_COST": "1",
         "CONCORD_ARGON2_PARALLELISM": "1",
@@ -154,19 +157,15 @@ def test_the_hub_holds_no_contact_and_no_key(federated_demo: FederatedDemo) -> N
 def test_staff_sign_in_at_the_hub_which_serves_no_vault_page(
     federated_demo: FederatedDemo,
 ) -> None:
-    origin = {"Origin": federated_demo.url}
-    with httpx.Client(base_url=federated_demo.url, headers=origin) as client:
-        page = client.get("/login")
-        token = client.cookies["concord_csrf"]
-        signed_in = client.post(
-            "/login",
-            data={
-                "email": "comms@northmere.example",
-                "password": "demo password for tests",
-                "_csrf_token": token,
-            },
-        )
-        assert page.status_code == 200 and signed_in.status_code in (200, 303)
+    server = DemoServer(federated_demo.url, federated_demo.folder, PASSWORD, federated_demo.log)
+    signed_in = _sign_in(server, "comms@northmere.example", PASSWORD)
+    assert signed_in.status_code == 303
+    session = next(
+        value.split(";")[0]
+        for key, value in signed_in.headers.multi_items()
+        if key == "set-cookie" and value.startswith("concord_session=")
+    )
+    with httpx.Client(base_url=federated_demo.url, headers={"cookie": session}) as client:
         assert client.get("/dashboard").status_code == 200
         assert client.get("/matching/").status_code == 200
         assert client.get("/calendar").status_code == 200
