@@ -21,6 +21,7 @@ from pathlib import Path
 import uvicorn
 
 from concord.federation.keys import SigningPair
+from concord.logs import configure_logging
 from concord.settings import Settings
 from consent.db import Vaults
 from consent.in_process import InProcessVault
@@ -43,6 +44,7 @@ def _serve(listener: socket.socket, folder: Path, settings: Settings) -> None:
     log = os.open(folder / "node.log", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
     os.dup2(log, 1)
     os.dup2(log, 2)
+    configure_logging("INFO")
     config = read_config(folder)
     vaults = Vaults(settings)
     app = node_api(
