@@ -18,6 +18,8 @@ import consent.public as public
 from consent.public import PortError, VaultPort
 
 MEDIA_TYPE = "application/vnd.concord.port+msgpack"
+# Where a node serves the port: ``POST <node url>/node/v1/<method>``.
+PREFIX = "/node/v1"
 METHODS = frozenset(
     name for name, value in vars(VaultPort).items() if callable(value) and not name.startswith("_")
 )

@@ -20,7 +20,6 @@ import httpx
 from concord.federation import codec
 from concord.federation.keys import SigningPair
 from concord.federation.signing import Answer, Message, Refused, sign_request, verify_answer
-from consent.node.api import PREFIX
 from consent.public import NodeUnavailable, VaultPort
 
 log = logging.getLogger("concord.vaults.http")
@@ -64,7 +63,7 @@ class HttpVault:
         return NodeUnavailable(f"the vault node of {self._slug} {why}")
 
     def _post(self, method: str, body: bytes) -> httpx.Response:
-        url = f"{self._node.url}{PREFIX}/{method}"
+        url = f"{self._node.url}{codec.PREFIX}/{method}"
         why = "did not answer"
         for attempt in range(self._patience.tries):
             if attempt:

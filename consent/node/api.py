@@ -33,7 +33,7 @@ from consent.node.enrolment import NodeConfig, read_config
 from consent.public import PortError, VaultPort
 
 log = logging.getLogger("concord.node")
-PREFIX = "/node/v1"
+PREFIX = codec.PREFIX
 
 
 class _Trust:
