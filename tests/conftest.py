@@ -287,6 +287,24 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+def wait_until_serving(
+    process: subprocess.Popen[bytes], url: str, log: Path, *, seconds: float
+) -> None:
+    """Wait until a started demo answers its sign-in page; fail with its log if it dies."""
+    deadline = time.monotonic() + seconds
+    while True:
+        if process.poll() is not None:
+            raise RuntimeError("the demo exited early:\n" + log.read_text())
+        try:
+            if httpx.get(f"{url}/login", timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        if time.monotonic() > deadline:
+            raise RuntimeError("the demo did not serve in time:\n" + log.read_text())
+        time.sleep(0.3)
+
+
 @pytest.fixture(scope="session")
 def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoServer]:
     """The demo exactly as an operator starts it, with a known password."""
@@ -318,18 +336,7 @@ def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoServer
         )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 180
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError("concord demo exited early:\n" + log.read_text())
-            try:
-                if httpx.get(f"{url}/login", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError("concord demo did not serve in time:\n" + log.read_text())
-            time.sleep(0.3)
+        wait_until_serving(process, url, log, seconds=180)
         yield DemoServer(url, data_dir, password, log)
     finally:
         process.send_signal(signal.SIGINT)

@@ -13,7 +13,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +21,7 @@ import httpx
 import pytest
 
 from concord.demo.contacts import DEMO_PARTNERS
-from tests.conftest import DemoServer, free_port
+from tests.conftest import DemoServer, free_port, wait_until_serving
 from tests.integration.test_demo import _sign_in
 
 PASSWORD = "demo password for tests"
@@ -60,18 +59,7 @@ def federated_demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Federat
         )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 240
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError("the federated demo exited early:\n" + log.read_text())
-            try:
-                if httpx.get(f"{url}/login", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError("the federated demo did not serve in time:\n" + log.read_text())
-            time.sleep(0.3)
+        wait_until_serving(process, url, log, seconds=240)
         yield FederatedDemo(url, folder, log, env)
     finally:
         process.send_signal(signal.SIGINT)
