@@ -139,4 +139,5 @@ def node_api(
             render_plugins=[SwaggerRenderPlugin()],
         ),
         request_max_body_size=max_body_bytes,
+        logging_config=None,  # the process's own logging: synchronous lines, no queue thread
     )

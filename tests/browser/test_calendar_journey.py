@@ -76,8 +76,11 @@ def test_plan_see_the_clash_move_to_the_suggested_date(page: Page, demo_server: 
     page.goto(f"{demo_server.url}/calendar?view=month&date={target.isoformat()}")
     marker = page.evaluate("window.__journey = 1")
     del marker
+    following = (target.replace(day=1) + timedelta(days=32)).replace(day=1)
     page.get_by_role("link", name="Next month").click()
+    page.wait_for_selector(f"caption:has-text('{following:%B %Y}')")
     page.get_by_role("link", name="Previous month").click()
+    page.wait_for_selector(f"caption:has-text('{target:%B %Y}')")
     page.wait_for_selector(f"td[data-day='{target.isoformat()}'] a.entry")
     assert page.evaluate("window.__journey") == 1  # the same document: htmx swapped a part
     cell = page.locator(f"td[data-day='{target.isoformat()}']")
