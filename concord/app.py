@@ -134,6 +134,60 @@ def create_app(
     hub = hub or Hub(settings)
     vaults = vaults or Vaults(settings)
     directory = directory or vault_directory(hub, vaults, settings)
+    handlers = [
+        SignInController,
+        AccountController,
+        DashboardController,
+        PartnerController,
+        AuditController,
+        DemoMailboxController,
+        HubApiController,
+        MatchingController,
+        *([] if settings.federated else [*VAULT_PAGES, *import_controllers(settings)]),
+        SharedCategoriesController,
+        FindMyDataController,
+        MeetingsController,
+        MinutesController,
+        ActionItemsController,
+        *review_controllers(settings),
+        PrinciplesController,
+        DecisionsController,
+        GlossaryController,
+        CalendarController,
+        CalendarItemsController,
+        feed,
+        EventsController,
+        PartnerEventsController,
+        RsvpController,
+    ]
+    sections = [*platform_sections(), latest_round, open_requests_section(directory)]
+    return _site(settings, hub, vaults, directory, handlers, sections, node=False)
+
+
+def create_node_pages(settings: Settings, *, hub: Hub, vaults: Vaults) -> Litestar:
+    """A partner node's own pages: its vault pages for its staff, whose accounts live in the
+    node's small staff database ``hub``, and the stakeholder pages for its contacts."""
+    directory = InProcessDirectory(vaults, settings)
+    handlers = [
+        SignInController,
+        AccountController,
+        DashboardController,
+        *VAULT_PAGES,
+        *import_controllers(settings),
+    ]
+    return _site(settings, hub, vaults, directory, handlers, [], node=True)
+
+
+def _site(
+    settings: Settings,
+    hub: Hub,
+    vaults: Vaults,
+    directory: VaultDirectory,
+    handlers: list[Any],
+    sections: list[Any],
+    *,
+    node: bool,
+) -> Litestar:
     host = HubHost(hub, settings)
 
     @asynccontextmanager
@@ -147,30 +201,7 @@ def create_app(
     public = access(Access.PUBLIC)
     app = Litestar(
         route_handlers=[
-            SignInController,
-            AccountController,
-            DashboardController,
-            PartnerController,
-            AuditController,
-            DemoMailboxController,
-            HubApiController,
-            MatchingController,
-            *([] if settings.federated else [*VAULT_PAGES, *import_controllers(settings)]),
-            SharedCategoriesController,
-            FindMyDataController,
-            MeetingsController,
-            MinutesController,
-            ActionItemsController,
-            *review_controllers(settings),
-            PrinciplesController,
-            DecisionsController,
-            GlossaryController,
-            CalendarController,
-            CalendarItemsController,
-            feed,
-            EventsController,
-            PartnerEventsController,
-            RsvpController,
+            *handlers,
             health,
             static_files("/static", STATIC, name="static"),
             static_files("/static/vendor/htmx", HTMX_DIR, name="htmx"),
@@ -181,11 +212,9 @@ def create_app(
                 "hub": hub,
                 "vaults": vaults,
                 # One partial per section; later features append their providers here.
-                "dashboard_sections": [
-                    *platform_sections(),
-                    latest_round,
-                    open_requests_section(directory),
-                ],
+                "dashboard_sections": sections,
+                # A partner node serves only its own vault and stakeholder pages.
+                "node_site": node,
             }
         ),
         dependencies={

@@ -24,6 +24,7 @@ COMPOSITION_ROOT = {
     "concord/cli",
     "concord/migrations/env.py",
     "concord/vault_host.py",
+    "concord/node_site.py",
 }
 # What a vault may not depend on, so that it can run on a partner's own server: the hub's
 # handle and audit chain, and the hub's tables.

@@ -20,6 +20,7 @@ import click
 import httpx
 from sqlalchemy import select
 
+from concord.accounts.models import User
 from concord.categories.services import ensure_shared_categories
 from concord.cli.demo import (
     ACTOR,
@@ -42,6 +43,7 @@ from concord.demo.contacts import (
     write_csvs,
 )
 from concord.hub import Hub
+from concord.node_site import NODE_ROLES, open_staff, register_partner
 from concord.partners.key_relay import share_partnership_key
 from concord.partners.models import Partner
 from concord.partners.nodes import enrol_node, hub_signing_pair
@@ -102,6 +104,42 @@ def _enrol(hub: Hub, nodes: dict[str, Path], port: int) -> None:
         ensure_shared_categories(session, actor=ACTOR)
 
 
+def _seed_node_staff(hub: Hub, nodes: dict[str, Path]) -> None:
+    """Each node's own staff accounts: the demo's comms and admin people of its partner, with
+    the same password as at the hub (in production each partner admin adds its own)."""
+    with hub.transaction() as session:
+        people = [
+            (u.partner.slug, u.email, u.display_name, u.role, u.password_hash)
+            for u in session.scalars(select(User))
+            if u.partner is not None and u.role.value in NODE_ROLES
+        ]
+    for slug, node in nodes.items():
+        register_partner(
+            node,
+            name=DEMO_PARTNER_NAMES[slug],
+            country=next(p.country for p in DEMO_PARTNERS if p.slug == slug),
+            timezone=DEMO_PARTNER_TIMEZONES[slug],
+        )
+        staff = open_staff(node)
+        try:
+            with staff.transaction() as session:
+                partner = by_slug(session, slug)
+                held = set(session.scalars(select(User.email)))
+                for owner, email, name, role, password_hash in people:
+                    if owner == slug and email not in held:
+                        session.add(
+                            User(
+                                email=email,
+                                display_name=name,
+                                role=role,
+                                partner=partner,
+                                password_hash=password_hash,
+                            )
+                        )
+        finally:
+            staff.dispose()
+
+
 def _import_lists(hub: Hub, nodes: dict[str, Path], lists: Path) -> None:
     """Each partner imports its own list into its own node (as its admin would)."""
     if not (lists / "ground_truth.json").exists():
@@ -157,9 +195,9 @@ def _node_processes(folder: Path, nodes: dict[str, Path], port: int) -> Iterator
                 )
         for number in range(1, len(nodes) + 1):
             _wait_for(_node_url(port, number))
-        click.echo(
-            f"{len(nodes)} vault nodes are up on ports {port + 1}-{port + len(nodes)}.", err=True
-        )
+        click.echo(f"{len(nodes)} vault nodes are up, each with its staff's vault pages:", err=True)
+        for number, slug in enumerate(nodes, start=1):
+            click.echo(f"  {slug:<12} {_node_url(port, number)}", err=True)
         yield
     finally:
         for process in started:
@@ -198,6 +236,7 @@ def run_federated_demo(folder: Path, port: int, *, serve: bool) -> None:
         _enrol(hub, nodes, port)
         _import_lists(hub, nodes, folder / "lists")
         _seed_accounts(platform)
+        _seed_node_staff(hub, nodes)
         with _node_processes(folder, nodes, port):
             with hub.transaction() as session:
                 slugs = list(session.scalars(select(Partner.slug).order_by(Partner.slug)))

@@ -42,15 +42,25 @@ def node() -> None:
     required=True,
     help="The node's URL as the hub and stakeholders reach it (https:// in production).",
 )
-def init(folder: Path, partner_slug: str, public_url: str) -> None:
-    """Create the node's folder, database and keys; print the fingerprints to compare."""
+@click.option("--name", required=True, help="The organisation's name, as stakeholders see it.")
+@click.option("--country", required=True, help="Two-letter ISO code, for phone numbers.")
+@click.option("--timezone", default="UTC", show_default=True, help="Such as Europe/Berlin.")
+def init(
+    folder: Path, partner_slug: str, public_url: str, name: str, country: str, timezone: str
+) -> None:
+    """Create the node's folder, databases and keys; print the fingerprints to compare."""
+    from concord.node_site import register_partner
+    from concord.partners.services import validate_partner
     from consent.node.serving import open_node_vault
 
+    if errors := validate_partner(partner_slug, name, country, timezone):
+        _fail("; ".join(f"{field}: {message}" for field, message in errors.items()))
     try:
         prints = enrolment.init_node(folder, partner=partner_slug, public_url=public_url)
     except enrolment.EnrolmentError as error:
         _fail(str(error))
     open_node_vault(folder).dispose()
+    register_partner(folder, name=name, country=country, timezone=timezone)
     click.echo(f"Node for {partner_slug} created in {folder}.")
     click.echo(f"Signing key (give it to the secretariat): {prints.signing}")
     click.echo(f"Sealing key:                              {prints.sealing}")
@@ -109,21 +119,19 @@ def rotate_key(folder: Path) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True, envvar="CONCORD_HOST")
 @click.option("--port", default=8100, show_default=True, type=int, envvar="CONCORD_PORT")
 def serve(folder: Path, host: str, port: int) -> None:
-    """Serve the node API to the hub it trusts."""
+    """Serve the node API to the hub it trusts, the vault pages to the partner's staff and
+    the stakeholder pages to its contacts."""
     import uvicorn
 
-    from consent.node.serving import node_app
+    from concord.node_site import node_site
 
     configure_logging(os.environ.get("CONCORD_LOG_LEVEL", "INFO"))
     try:
-        app, vaults = node_app(folder)
+        site = node_site(folder)
     except enrolment.EnrolmentError as error:
         _fail(str(error))
     click.echo(f"Vault node serving at http://{host}:{port} (Ctrl-C stops it).", err=True)
-    try:
-        uvicorn.run(app, host=host, port=port, log_config=None, access_log=False)
-    finally:
-        vaults.dispose()
+    uvicorn.run(site, host=host, port=port, log_config=None, access_log=False)
 
 
 @node.command("worker")
@@ -151,3 +159,37 @@ def worker(folder: Path, once: bool, every: int) -> None:
             if stopping:
                 return
             time.sleep(1)
+
+
+@node.group("user")
+def user() -> None:
+    """Manage the node's staff accounts: the partner's people who work in its vault."""
+
+
+@user.command("add")
+@folder_option
+@click.argument("email")
+@click.option("--role", required=True, type=click.Choice(["partner_admin", "comms"]))
+@click.option("--name", "display_name", default="", help="The person's name.")
+@click.option(
+    "--password",
+    prompt=True,
+    hide_input=True,
+    confirmation_prompt=True,
+    envvar="CONCORD_NEW_USER_PASSWORD",
+    help="Prompted for when not given (or set CONCORD_NEW_USER_PASSWORD).",
+)
+def user_add(folder: Path, email: str, role: str, display_name: str, password: str) -> None:
+    """Create a staff account on this node, for its own partner."""
+    from concord.errors import InvalidInput
+    from concord.node_site import add_staff
+
+    try:
+        account_id = add_staff(
+            folder, email=email, role=role, password=password, display_name=display_name
+        )
+    except enrolment.EnrolmentError as error:
+        _fail(str(error))
+    except InvalidInput as error:
+        _fail("; ".join(f"{field}: {message}" for field, message in error.errors.items()))
+    click.echo(f"Account {account_id} created on this node.")

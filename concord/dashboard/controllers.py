@@ -12,6 +12,7 @@ from concord.accounts.models import Role
 from concord.audit import chain
 from concord.dashboard.sections import platform_sections, sections_for
 from concord.hub import Hub
+from concord.partners.models import Partner
 from concord.partners.services import all_partners
 from concord.web.access import VAULT_ROLES, Access, access
 from concord.web.pages import page, viewer_of
@@ -36,7 +37,16 @@ class DashboardController(Controller):
                 "partners": partners,
                 "audit_entries": audit_entries,
                 "can_open_vault": viewer.role in VAULT_ROLES,
+                "vault_home": _vault_home(partners, viewer.partner_slug, hub.settings.federated),
                 "is_admin": viewer.role is Role.PARTNER_ADMIN,
                 "sections": sections,
             },
         )
+
+
+def _vault_home(partners: list[Partner], slug: str | None, federated: bool) -> str:
+    """Where the viewer's vault pages are: here on a single box, on the partner's own node
+    in federated mode."""
+    path = f"/partners/{slug}/vault"
+    node = next((p.node_url for p in partners if p.slug == slug), None)
+    return f"{node}{path}" if federated and node else path

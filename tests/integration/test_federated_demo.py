@@ -158,3 +158,39 @@ def test_staff_sign_in_at_the_hub_which_serves_no_vault_page(
         assert client.get("/matching/").status_code == 200
         assert client.get("/calendar").status_code == 200
         assert client.get("/partners/northmere/contacts").status_code == 404
+
+
+def _session_cookie(response: httpx.Response) -> str:
+    return next(
+        value.split(";")[0]
+        for key, value in response.headers.multi_items()
+        if key == "set-cookie" and value.startswith("concord_session=")
+    )
+
+
+def test_a_partners_staff_work_in_its_vault_on_its_own_node(
+    federated_demo: FederatedDemo,
+) -> None:
+    node = federated_demo.folder / "nodes" / "northmere"
+    url = json.loads((node / "node.json").read_text())["public_url"]
+    server = DemoServer(url, node, PASSWORD, federated_demo.log)
+    assert _sign_in(server, "comms@alderbank.example", PASSWORD).status_code != 303
+    signed_in = _sign_in(server, "comms@northmere.example", PASSWORD)
+    assert signed_in.status_code == 303
+    own = _people(federated_demo.folder / "lists")["northmere"]
+    with httpx.Client(base_url=url, headers={"cookie": _session_cookie(signed_in)}) as client:
+        contacts = client.get("/partners/northmere/contacts?per_page=500")
+        assert contacts.status_code == 200
+        assert any(value in contacts.text.lower() for value in own if "@" in value)
+        assert client.get("/partners/northmere/imports").status_code == 200
+        assert client.get("/partners/northmere/vault").status_code == 200
+        assert client.get("/partners/alderbank/contacts").status_code in (403, 404)
+        # The partnership's pages live at the hub, not here.
+        assert client.get("/calendar").status_code == 404
+        assert client.get("/matching/").status_code == 404
+    # The stakeholder pages answer on the node: an unknown link gets the link page.
+    unknown = httpx.get(f"{url}/p/not-a-real-link-token-at-all")
+    assert unknown.status_code in (404, 410)
+    assert "link" in unknown.text.lower()
+    # The node API still answers the hub alongside the pages.
+    assert httpx.get(f"{url}/node/v1/identity").status_code == 200
