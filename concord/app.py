@@ -54,7 +54,7 @@ from concord.web.access import Access, access, enforce_access
 from concord.web.auth import API_PREFIX, ViewerMiddleware
 from concord.web.bounds import enforce_bounds
 from concord.web.edge import in_front_of_routing
-from concord.web.errors import http_error, server_error
+from concord.web.errors import http_error, node_unavailable, server_error
 from concord.web.health import health
 from concord.web.methods import HttpMethodsMiddleware
 from concord.web.request_log import RequestLogMiddleware
@@ -71,7 +71,7 @@ from consent.overview.controllers import VaultOverviewController
 from consent.preferences.controllers import PreferenceCentreController, UnsubscribeController
 from consent.preferences.rights import StakeholderRightsController
 from consent.processing_records.controllers import ProcessingRecordsController
-from consent.public import VaultDirectory
+from consent.public import NodeUnavailable, VaultDirectory
 from consent.purposes.controllers import PurposesController
 from consent.retention.controllers import RetentionController
 from consent.rights.controllers import ContactRightsController, RightsRequestsController
@@ -254,7 +254,11 @@ def _site(
             ),
             security=[{"bearer": []}],
         ),
-        exception_handlers={HTTPException: http_error, Exception: server_error},
+        exception_handlers={
+            HTTPException: http_error,
+            NodeUnavailable: node_unavailable,
+            Exception: server_error,
+        },
         lifespan=[lifespan],
         logging_config=None,
         debug=False,

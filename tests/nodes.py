@@ -62,6 +62,8 @@ class Launcher:
             self._process.stdin.write(request + "\n")
             self._process.stdin.flush()
             answer = json.loads(self._process.stdout.readline())
+        if "error" in answer:
+            raise RuntimeError(f"the node launcher could not start {partner}: {answer['error']}")
         return int(answer["pid"]), int(answer["port"])
 
     def close(self) -> None:

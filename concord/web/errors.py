@@ -18,6 +18,7 @@ from litestar.response import Template
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from concord.web.auth import API_PREFIX
+from consent.public import NodeUnavailable
 
 log = logging.getLogger("concord.web")
 
@@ -31,6 +32,7 @@ TITLES = {
     413: "That upload is too large",
     429: "Too many attempts",
     500: "Something went wrong on our side",
+    503: "A partner's vault node cannot be reached",
 }
 
 
@@ -68,6 +70,23 @@ def http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[
         context={"status": status, "title": TITLES.get(status, "Error"), "detail": detail},
         status_code=status,
         headers=headers,
+    )
+
+
+def node_unavailable(request: Request[Any, Any, Any], exc: NodeUnavailable) -> Response[Any]:
+    """A vault node that is down or failing, after the retries: 503, naming the node (the
+    message is ours: a partner's slug and what went wrong, no value from the request)."""
+    log.warning("%s on %s %s", exc, request.method, _template(request))
+    detail = f"{str(exc)[:1].upper()}{str(exc)[1:]}. Nothing was changed; try again in a moment."
+    if _is_api(request):
+        return Response(
+            {"status_code": 503, "detail": detail}, status_code=503, media_type=MediaType.JSON
+        )
+    return Template(
+        template_name="concord/errors/page.html",
+        context={"status": 503, "title": TITLES[503], "detail": detail},
+        status_code=503,
+        headers={"retry-after": "30"},
     )
 
 

@@ -32,7 +32,13 @@ from concord.partnership import settings as partnership
 from concord.problems import services as problems
 from concord.web.access import Access, access
 from concord.web.pages import FormBody, page, see_other, viewer_of
-from consent.public import AudienceSegment, VaultDirectory
+from consent.public import (
+    AudienceChoices,
+    AudienceSegment,
+    NodeUnavailable,
+    PurposeSummary,
+    VaultDirectory,
+)
 from outreach.calendar import sending, views
 from outreach.calendar.evaluation import Evaluation, evaluate
 from outreach.calendar.feeds import (
@@ -98,9 +104,23 @@ def _form_of(item: OutreachItem) -> dict[str, str]:
     }
 
 
-def _choices(hub: Hub, directory: VaultDirectory, partner: str) -> dict[str, Any]:
-    """The options of the item form's lists, the audience ones from the owner's vault."""
-    choices = directory.vault(partner).audience_choices()
+def _choices(
+    hub: Hub, directory: VaultDirectory, partner: str, form: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """The options of the item form's lists, the audience ones from the owner's vault. When
+    the vault's node cannot be reached, a form being re-rendered keeps its own choices, so
+    nothing typed is lost."""
+    try:
+        choices = directory.vault(partner).audience_choices()
+    except NodeUnavailable:
+        if form is None:
+            raise
+        kept = form.get("purpose_code", "")
+        choices = AudienceChoices(
+            purposes=[PurposeSummary(kept, kept, (form.get("channel", ""),))] if kept else [],
+            categories=[],
+            tags=[],
+        )
     with hub.transaction() as session:
         shared = session.execute(
             select(SharedCategory.slug, SharedCategory.name).order_by(SharedCategory.name)
@@ -199,7 +219,7 @@ class CalendarItemsController(Controller):
             "form": {**form, "form_key": form.get("form_key") or secrets.token_hex(16)},
             "errors": errors,
             "size": size,
-            **_choices(hub, directory, partner),
+            **_choices(hub, directory, partner, form),
         }
         return page(request, NEW, context, status_code=status)
 

@@ -58,6 +58,8 @@ class Evaluation:
     suggestions: list[str] = field(default_factory=list)
     # Set when the fatigue cap could not be evaluated (no tokens, no matching secret).
     note: str = ""
+    # Whose audiences the rules could not be evaluated against: a vault node unreachable.
+    unreachable: list[str] = field(default_factory=list)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)
@@ -73,6 +75,7 @@ class Evaluation:
             overlaps=[Overlap(**o) for o in data.get("overlaps", [])],
             suggestions=list(data.get("suggestions", [])),
             note=data.get("note", ""),
+            unreachable=list(data.get("unreachable", [])),
         )
 
 
@@ -88,6 +91,31 @@ def _describe(other: OutreachItem, owner: str, names: dict[str, str]) -> str:
         return f"an item not on the shared calendar on {_short(day_of(other))}"
     name = names.get(other.partner_slug, other.partner_slug)
     return f"{name}'s {other.kind.label.lower()} “{other.title}” on {_short(day_of(other))}"
+
+
+def _not_evaluated(
+    item: OutreachItem, others: list[OutreachItem], names: dict[str, str]
+) -> list[str]:
+    """One line per partner whose node could not give the audience of this item or of a
+    neighbour: the rules were not evaluated against those audiences, so nothing is "clear"."""
+    since: dict[str, datetime] = {}
+    for other in [item, *others]:
+        if other.audience_unreachable_since is not None and other.status.counts:
+            first = since.get(other.partner_slug)
+            when = other.audience_unreachable_since
+            since[other.partner_slug] = when if first is None else min(first, when)
+    lines = []
+    for slug, when in sorted(since.items()):
+        at = when.astimezone(UTC).strftime("%H:%M UTC on %d %b")
+        who = (
+            "your own vault node"
+            if slug == item.partner_slug
+            else f"the vault node of {names.get(slug, slug)}"
+        )
+        lines.append(
+            f"Not evaluated against {names.get(slug, slug)}: {who} has been unreachable since {at}."
+        )
+    return lines
 
 
 def _neighbours(session: Session, item: OutreachItem, reach_days: int) -> list[OutreachItem]:
@@ -174,6 +202,7 @@ def evaluate(hub: Hub, item_id: str, *, suggest: bool = True) -> Evaluation | No
             for o in others
         ]
         result = Evaluation(day=day.isoformat())
+        result.unreachable = _not_evaluated(item, others, names)
         result.clashes = _cheap_clashes(
             day, topics, neighbours, by_id, item.partner_slug, names, settings
         )

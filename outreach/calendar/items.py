@@ -12,6 +12,8 @@ from __future__ import annotations
 import hashlib
 import re
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import TypeVar
@@ -27,7 +29,7 @@ from concord.hub import Hub
 from concord.inputs import Window
 from concord.partnership import settings as partnership
 from concord.problems.rows import each_row
-from consent.public import AudienceSegment, VaultDirectory
+from consent.public import AudienceSegment, NodeUnavailable, NoMatchingKey, VaultDirectory
 from outreach.calendar.models import (
     CalendarAudience,
     ItemChannel,
@@ -193,7 +195,14 @@ def parse_item(data: dict[str, str]) -> ItemFields:
 
 def check_with_vault(vaults: VaultDirectory, partner_slug: str, fields: ItemFields) -> None:
     """The purpose and channel must exist in the owner's own catalogue."""
-    errors = vaults.vault(partner_slug).check_audience(fields.segment)
+    try:
+        errors = vaults.vault(partner_slug).check_audience(fields.segment)
+    except NodeUnavailable:
+        raise InvalidInput.one(
+            "purpose_code",
+            "Your organisation's vault node could not be reached to check the purpose and "
+            "channel, so the item was not saved. Try again in a moment.",
+        ) from None
     if errors:
         raise InvalidInput(errors)
 
@@ -442,7 +451,8 @@ def refresh_audience(
         else:
             forget = None
     if forget is not None:
-        vaults.vault(forget).forget_audience(item_id)
+        with _unless_unreachable(hub, item_id, rules):
+            vaults.vault(forget).forget_audience(item_id)
         return
     with hub.transaction() as session:
         item = session.get_one(OutreachItem, item_id)
@@ -455,17 +465,27 @@ def refresh_audience(
         )
         partner_slug, counts = item.partner_slug, item.status.counts
     payload: bytes | None = None
-    if counts and hub.settings.matching_secret:
-        tokens = vaults.vault(partner_slug).audience_tokens(
-            segment,
-            period_id=period,
-            item_ref=item_id,
-            keep_pseudonyms=flags,
-        )
-        payload = pack(tokens.records, tokens.pseudonyms)
-    else:
-        vaults.vault(partner_slug).forget_audience(item_id)
+    # In federated mode the nodes key the tokens with the partnership key the hub never holds.
+    with _unless_unreachable(hub, item_id, rules) as reached:
+        if counts and (hub.settings.federated or hub.settings.matching_secret):
+            tokens = vaults.vault(partner_slug).audience_tokens(
+                segment,
+                period_id=period,
+                item_ref=item_id,
+                keep_pseudonyms=flags,
+            )
+            payload = pack(tokens.records, tokens.pseudonyms)
+        else:
+            vaults.vault(partner_slug).forget_audience(item_id)
+    if not reached[0]:
+        return
     with hub.transaction() as session:
+        session.execute(
+            update(OutreachItem)
+            .where(OutreachItem.id == item_id)
+            .values(audience_unreachable_since=None)
+            .execution_options(synchronize_session=False)
+        )
         existing = session.get(CalendarAudience, item_id)
         if payload is None:
             if existing is not None:
@@ -491,6 +511,48 @@ def refresh_audience(
                 existing.expires_at = period_end(period)
                 existing.submitted_at = utcnow()
         mark_neighbours_stale(session, day_of(session.get_one(OutreachItem, item_id)), rules)
+
+
+@contextmanager
+def _unless_unreachable(
+    hub: Hub, item_id: str, rules: partnership.PartnershipSettings
+) -> Iterator[list[bool]]:
+    """Runs a call to the owner's vault; if its node is down or has no partnership key yet,
+    notes since when on the item (keeping its last audience) instead of failing the change,
+    and marks the period for re-evaluation. The list it yields holds one flag: reached."""
+    reached = [True]
+    try:
+        yield reached
+    except (NodeUnavailable, NoMatchingKey):
+        reached[0] = False
+        with hub.transaction() as session:
+            item = session.get_one(OutreachItem, item_id)
+            if item.audience_unreachable_since is None:
+                item.audience_unreachable_since = utcnow()
+            item.clashes_stale = True
+            mark_neighbours_stale(session, day_of(item), rules)
+
+
+def retry_unreachable_audiences(hub: Hub, vaults: VaultDirectory, *, limit: int = 200) -> int:
+    """Ask again for the audiences whose node could not be reached; returns how many came."""
+    with hub.transaction() as session:
+        waiting = session.execute(
+            select(OutreachItem.id, OutreachItem.partner_slug)
+            .where(OutreachItem.audience_unreachable_since.is_not(None))
+            .order_by(OutreachItem.starts_at)
+            .limit(limit)
+        ).all()
+    reached, still_down = 0, set()
+    for item_id, partner_slug in waiting:
+        if partner_slug in still_down:
+            continue  # one wait for the node's timeout per run, not one per item
+        refresh_audience(hub, vaults, item_id)
+        with hub.transaction() as session:
+            if session.get_one(OutreachItem, item_id).audience_unreachable_since is None:
+                reached += 1
+            else:
+                still_down.add(partner_slug)
+    return reached
 
 
 def mark_neighbours_stale(

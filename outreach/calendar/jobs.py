@@ -8,13 +8,18 @@ from typing import cast
 from concord import jobs
 from consent.public import VaultDirectory
 from outreach.calendar.evaluation import reevaluate_stale
-from outreach.calendar.items import clear_expired_audiences
+from outreach.calendar.items import clear_expired_audiences, retry_unreachable_audiences
 from outreach.calendar.sending import send_due_items
 
 log = logging.getLogger("outreach.calendar")
 
 
 def refresh_clashes() -> None:
+    vaults = cast(VaultDirectory, jobs.bound("vault_directory"))
+    # Audiences a down node could not give are asked for again first (federated mode).
+    reached = retry_unreachable_audiences(jobs.current_hub(), vaults)
+    if reached:
+        log.info("calendar: %d audiences read from nodes that are back", reached)
     done = reevaluate_stale(jobs.current_hub())
     if done:
         log.info("calendar: re-evaluated %d items", done)

@@ -133,6 +133,9 @@ class OutreachItem(HubBase):
     clashes: Mapped[str] = mapped_column(Text, default="")
     clash_count: Mapped[int] = mapped_column(Integer, default=0)
     clashes_stale: Mapped[bool] = mapped_column(default=True)
+    # Since when the owner's vault node could not be asked for this item's audience (federated
+    # mode): the rules are then not evaluated against it, and the page says so.
+    audience_unreachable_since: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
     @property
     def topic_list(self) -> list[str]:

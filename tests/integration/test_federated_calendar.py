@@ -1,0 +1,96 @@
+"""The calendar when a partner's vault node is down: no change is lost or half made, no item
+is called clear against an audience nobody could read, and the rules catch up when the node
+is back. Real node processes over signed HTTP."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+
+import pytest
+from litestar import Litestar
+from litestar.testing import TestClient
+from sqlalchemy import func, select
+
+from concord.settings import Settings
+from outreach.calendar.evaluation import evaluate, reevaluate_stale
+from outreach.calendar.items import retry_unreachable_audiences
+from outreach.calendar.models import OutreachItem
+from tests.conftest import PARTNER_A, PARTNER_B, World, post_form
+from tests.integration.test_calendar import (
+    DAY,
+    MATCHING_SECRET,
+    SHARED,
+    add_contacts,
+    item_form,
+    plan,
+    soup,
+)
+from tests.nodes import NodeFarm
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    return settings.with_changes(matching_secret=MATCHING_SECRET)
+
+
+@pytest.fixture
+def vault_adapter(node_farm: NodeFarm) -> str:
+    return "http"
+
+
+def test_a_down_node_is_named_and_nothing_is_called_clear(
+    world: World, node_farm: NodeFarm, as_user: Callable[[str], TestClient[Litestar]]
+) -> None:
+    add_contacts(world, PARTNER_A, SHARED)
+    add_contacts(world, PARTNER_B, SHARED)
+    alpha, bravo = as_user("comms_a"), as_user("comms_b")
+    theirs = plan(bravo, PARTNER_B, item_form(DAY + timedelta(days=30), topics="water"))
+    ours = plan(alpha, PARTNER_A, item_form(DAY, topics="energy"))
+    node = node_farm.node(PARTNER_A, world.settings)
+    node.kill()
+
+    # A new item cannot be checked against its owner's catalogue: refused, in words, unsaved.
+    refused = post_form(alpha, f"/partners/{PARTNER_A}/calendar/items", item_form(DAY))
+    assert refused.status_code == 400
+    assert "could not be reached" in soup(refused).select_one("#e-purpose_code").text
+    with world.hub.transaction() as session:
+        assert session.scalar(select(func.count()).select_from(OutreachItem)) == 2
+
+    # Bravo moves its item next to Alpha's; Alpha moves its own while its node is down.
+    moved = post_form(
+        bravo,
+        f"/partners/{PARTNER_B}/calendar/items/{theirs}/move",
+        {"day": (DAY + timedelta(days=1)).isoformat(), "version": "1"},
+        follow_redirects=False,
+    )
+    assert moved.status_code == 303, moved.text
+    moved = post_form(
+        alpha,
+        f"/partners/{PARTNER_A}/calendar/items/{ours}/move",
+        {"day": (DAY + timedelta(days=2)).isoformat(), "version": "1"},
+        follow_redirects=False,
+    )
+    assert moved.status_code == 303, moved.text
+    with world.hub.transaction() as session:
+        assert session.get_one(OutreachItem, ours).audience_unreachable_since is not None
+    reevaluate_stale(world.hub)
+    page = soup(bravo.get(f"/partners/{PARTNER_B}/calendar/items/{theirs}"))
+    notice = page.select_one("#not-evaluated")
+    assert notice is not None and "Not evaluated against" in notice.text
+    assert "unreachable since" in notice.text
+    assert page.select_one("#no-clashes") is None
+    # Alpha's own pages say its node cannot be reached, rather than failing.
+    down = alpha.get(f"/partners/{PARTNER_A}/calendar/items/{ours}")
+    assert down.status_code in (200, 503)
+    if down.status_code == 503:
+        assert "cannot be reached" in down.text and PARTNER_A in down.text
+
+    # The node comes back: the worker's retry reads the audience and the rules catch up.
+    node_farm.restart(node)
+    assert retry_unreachable_audiences(world.hub, world.directory) == 1
+    with world.hub.transaction() as session:
+        assert session.get_one(OutreachItem, ours).audience_unreachable_since is None
+    result = evaluate(world.hub, theirs, suggest=False)
+    assert result is not None and result.unreachable == []
+    assert result.overlaps, "both audiences are back, so the shared recipients show"
