@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, cast
 
 import httpx
@@ -42,6 +42,18 @@ class NodeAddress:
     key: str
 
 
+@dataclass
+class Traffic:
+    """Bytes the hub sent to and received from each node, for operators and benchmarks."""
+
+    sent: dict[str, int] = field(default_factory=dict)
+    received: dict[str, int] = field(default_factory=dict)
+
+    def add(self, slug: str, sent: int, received: int) -> None:
+        self.sent[slug] = self.sent.get(slug, 0) + sent
+        self.received[slug] = self.received.get(slug, 0) + received
+
+
 class HttpVault:
     """One partner's vault, reached over HTTP at its node."""
 
@@ -52,12 +64,14 @@ class HttpVault:
         signing: SigningPair,
         client: httpx.Client,
         patience: Patience,
+        traffic: Traffic | None = None,
     ) -> None:
         self._slug = partner_slug
         self._node = node
         self._signing = signing
         self._client = client
         self._patience = patience
+        self._traffic = traffic or Traffic()
 
     def _unavailable(self, why: str) -> NodeUnavailable:
         return NodeUnavailable(f"the vault node of {self._slug} {why}")
@@ -84,6 +98,7 @@ class HttpVault:
             if response.status_code >= 500:
                 why = f"answered {response.status_code}"
                 continue
+            self._traffic.add(self._slug, len(body), len(response.content))
             if response.status_code in (200, 422):
                 answer = Answer(response.status_code, response.headers, message)
                 try:
@@ -130,12 +145,15 @@ class HttpDirectory:
         self._signing = signing
         self._patience = patience or Patience()
         self._client = httpx.Client(timeout=self._patience.timeout_seconds)
+        self.traffic = Traffic()
 
     def vault(self, partner_slug: str) -> VaultPort:
         node = self._address_of(partner_slug)
         if node is None:
             raise NodeUnavailable(f"{partner_slug} has no enrolled vault node")
-        vault = HttpVault(partner_slug, node, self._signing, self._client, self._patience)
+        vault = HttpVault(
+            partner_slug, node, self._signing, self._client, self._patience, self.traffic
+        )
         return cast(VaultPort, vault)
 
     def close(self) -> None:
