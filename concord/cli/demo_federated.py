@@ -207,7 +207,7 @@ def _node_processes(folder: Path, nodes: dict[str, Path], port: int) -> Iterator
                 process.wait(timeout=10)
 
 
-def _wait_for(url: str, seconds: float = 60) -> None:
+def _wait_for(url: str, seconds: float = 180) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         with contextlib.suppress(httpx.HTTPError):

@@ -7,10 +7,13 @@ node's vault holds only its own partner's list.
 
 from __future__ import annotations
 
+import base64
 import csv
+import hashlib
 import json
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -21,6 +24,7 @@ import httpx
 import pytest
 
 from concord.demo.contacts import DEMO_PARTNERS
+from consent.overlap.blinding import to_group
 from tests.conftest import DemoServer, free_port, wait_until_serving
 from tests.integration.test_demo import _sign_in
 
@@ -35,6 +39,7 @@ class FederatedDemo:
     folder: Path
     log: Path
     env: dict[str, str]
+    pid: int
 
 
 @pytest.fixture(scope="module")
@@ -59,8 +64,8 @@ def federated_demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Federat
         )
     url = f"http://127.0.0.1:{port}"
     try:
-        wait_until_serving(process, url, log, seconds=240)
-        yield FederatedDemo(url, folder, log, env)
+        wait_until_serving(process, url, log, seconds=600)
+        yield FederatedDemo(url, folder, log, env, process.pid)
     finally:
         process.send_signal(signal.SIGINT)
         try:
@@ -194,3 +199,55 @@ def test_a_partners_staff_work_in_its_vault_on_its_own_node(
     assert "link" in unknown.text.lower()
     # The node API still answers the hub alongside the pages.
     assert httpx.get(f"{url}/node/v1/identity").status_code == 200
+
+
+def _identifiers(folder: Path) -> set[tuple[str, str]]:
+    """Every normalised identifier the four nodes hold: the attacker's dictionary is the
+    demo's own people, as exactly as the vaults store them."""
+    found: set[tuple[str, str]] = set()
+    for database in folder.glob("nodes/*/vaults/*.sqlite3"):
+        with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as connection:
+            found.update(connection.execute("SELECT kind, value FROM identifiers"))
+    return found
+
+
+def _encodings(kind: str, value: str) -> list[bytes]:
+    """What a careless hub might have stored of an identifier: the value, unkeyed hashes of
+    it (hex, raw, base64), and its unblinded group element."""
+    raw = value.encode()
+    digests = [
+        hashlib.sha256(raw).digest(),
+        hashlib.sha512(raw).digest()[:32],
+        to_group(kind, value),
+    ]
+    return [
+        raw.lower(),
+        *(d.hex().encode() for d in digests),
+        *digests,
+        *(base64.urlsafe_b64encode(d).rstrip(b"=") for d in digests),
+        *(base64.b64encode(d).rstrip(b"=") for d in digests),
+    ]
+
+
+def test_a_dictionary_attack_on_the_hub_recovers_nothing(federated_demo: FederatedDemo) -> None:
+    """After the demo's federated rounds: the hub's files (its database, with its round
+    data), its log and its process environment hold no identifier, no unkeyed hash or group
+    element of one, and no partnership key."""
+    test_a_round_over_four_nodes_gives_the_ground_truth(federated_demo)
+    identifiers = _identifiers(federated_demo.folder)
+    assert len(identifiers) > 500
+    environ = Path(f"/proc/{federated_demo.pid}/environ").read_bytes()
+    files = [p for p in (federated_demo.folder / "hub").rglob("*") if p.is_file()]
+    exact = b"\n".join([*(p.read_bytes() for p in files), federated_demo.log.read_bytes(), environ])
+    folded = exact.lower()
+    found = [
+        (kind, value)
+        for kind, value in identifiers
+        for encoding in _encodings(kind, value)
+        if encoding in exact or (encoding.isascii() and encoding.lower() in folded)
+    ]
+    assert found == []
+    for key_file in federated_demo.folder.glob("nodes/*/partnership.key"):
+        secret = json.loads(key_file.read_text())["secret"].encode()
+        assert secret not in exact
+        assert base64.urlsafe_b64decode(secret + b"=" * (-len(secret) % 4)) not in exact
