@@ -39,6 +39,9 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8000
     public_url: str = "http://127.0.0.1:8000"
+    # On a vault node: the hub's public URL, where the joint events' RSVP pages are
+    # (CONCORD_HUB_PUBLIC_URL); empty on the hub itself, whose own public URL serves them.
+    hub_public_url: str = ""
     session_idle_minutes: int = 60
     login_max_failures_per_account: int = 10
     login_max_failures_per_client: int = 30
@@ -85,6 +88,11 @@ class Settings:
         if self.hub_url:
             return self.hub_url
         return f"sqlite:///{(self.data_dir / 'hub.sqlite3').resolve()}"
+
+    @property
+    def rsvp_url_base(self) -> str:
+        """Where invitees answer a joint event: the hub, which holds the events."""
+        return self.hub_public_url or self.public_url
 
     def vault_database_url(self, partner_slug: str) -> str:
         """The SQLAlchemy URL of one partner's vault."""
@@ -204,6 +212,10 @@ def load_settings(
         if not re.fullmatch(r"https?://[^\s/]+(/[^\s]*)?", raw.strip()):
             raise SettingsError("CONCORD_PUBLIC_URL must be an http(s) URL")
         values["public_url"] = raw.strip().rstrip("/")
+    if raw := env.get("CONCORD_HUB_PUBLIC_URL"):
+        if not re.fullmatch(r"https?://[^\s/]+(/[^\s]*)?", raw.strip()):
+            raise SettingsError("CONCORD_HUB_PUBLIC_URL must be an http(s) URL")
+        values["hub_public_url"] = raw.strip().rstrip("/")
     if raw := read_secret(env, "CONCORD_HUB_URL"):
         values["hub_url"] = raw
     if raw := read_secret(env, "CONCORD_VAULT_URL_TEMPLATE"):

@@ -167,7 +167,12 @@ def _import_lists(hub: Hub, nodes: dict[str, Path], lists: Path) -> None:
 def _node_processes(folder: Path, nodes: dict[str, Path], port: int) -> Iterator[None]:
     logs = folder / "logs"
     logs.mkdir(parents=True, exist_ok=True)
-    env = {**os.environ, "CONCORD_NODE_DIR": "", "CONCORD_LOG_LEVEL": "INFO"}
+    env = {
+        **os.environ,
+        "CONCORD_NODE_DIR": "",
+        "CONCORD_LOG_LEVEL": "INFO",
+        "CONCORD_HUB_PUBLIC_URL": f"http://127.0.0.1:{port}",
+    }
     env.pop("CONCORD_DATA_DIR", None)
     started: list[subprocess.Popen[bytes]] = []
     try:

@@ -191,7 +191,7 @@ def send_invitations(
                 context={
                     "subject": content.subject,
                     "body": content.body,
-                    "rsvp_url": f"{settings.public_url}/rsvp/{rsvp}",
+                    "rsvp_url": f"{settings.rsvp_url_base}/rsvp/{rsvp}",
                 },
                 idempotency_key=f"event:{event_id}:invitation:{contact.id}",
                 attachments=[attachment],

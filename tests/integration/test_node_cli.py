@@ -178,3 +178,16 @@ def test_node_user_add_refuses_bad_input(tmp_path: Path) -> None:
         env=password,
     )
     assert twin.returncode != 0 and "exists" in twin.stderr
+
+
+def test_a_nodes_rsvp_links_point_at_the_hub(tmp_path: Path) -> None:
+    from concord.settings import SettingsError
+    from consent.node.serving import node_settings
+
+    folder = tmp_path / "node"
+    assert _init(folder, 9, "--name", "Riverside", "--country", "NL").returncode == 0
+    hub = {"CONCORD_HUB_PUBLIC_URL": "https://hub.example.org/"}
+    assert node_settings(folder, hub).rsvp_url_base == "https://hub.example.org"
+    assert node_settings(folder, {}).rsvp_url_base == "http://127.0.0.1:9"
+    with pytest.raises(SettingsError):
+        node_settings(folder, {"CONCORD_HUB_PUBLIC_URL": "javascript:alert(1)"})
