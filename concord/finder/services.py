@@ -31,7 +31,7 @@ from concord.mail.smtp import DeliveryError, build_message, deliver, new_message
 from concord.partners.services import all_partners
 from concord.secrets import keyed_hash, new_token, token_hash
 from concord.settings import Settings
-from consent.public import Evidence, VaultDirectory
+from consent.public import Evidence, NodeUnavailable, VaultDirectory
 
 log = logging.getLogger("concord.finder")
 
@@ -68,7 +68,13 @@ class CodeRequest:
 @dataclass(frozen=True)
 class Holding:
     partner_name: str
+    # The preference centre: a path on a single box, the partner node's URL when federated;
+    # empty when the partner's node could not be asked.
     preferences_path: str
+
+    @property
+    def unreachable(self) -> bool:
+        return not self.preferences_path
 
 
 def address_key(settings: Settings, address: str) -> str:
@@ -231,12 +237,21 @@ def _partners(hub: Hub) -> list[tuple[str, str]]:
 
 
 def holdings(hub: Hub, vaults: VaultDirectory, address: str) -> list[Holding]:
-    """Each partner whose vault holds the address, with a fresh preference-centre link."""
+    """Each partner whose vault holds the address, with a fresh preference-centre link; in
+    federated mode the link is on the partner's own node, and a node that cannot be asked is
+    listed as such rather than failing the whole answer."""
+    with hub.transaction() as session:
+        partners = [(p.slug, p.name, p.node_url) for p in all_partners(session)]
     found: list[Holding] = []
-    for slug, name in _partners(hub):
-        path = vaults.vault(slug).holding_link(address)
+    for slug, name, node_url in partners:
+        try:
+            path = vaults.vault(slug).holding_link(address)
+        except NodeUnavailable:
+            found.append(Holding(name, ""))
+            continue
         if path is not None:
-            found.append(Holding(name, path))
+            base = node_url if hub.settings.federated and node_url else ""
+            found.append(Holding(name, f"{base}{path}"))
     return found
 
 

@@ -1,6 +1,7 @@
-"""The calendar when a partner's vault node is down: no change is lost or half made, no item
-is called clear against an audience nobody could read, and the rules catch up when the node
-is back. Real node processes over signed HTTP."""
+"""Federated mode when a partner's vault node is down, with real node processes over signed
+HTTP: the calendar loses no change and calls no item clear against an audience nobody could
+read, and catches up when the node is back; find my data links to each partner's own node and
+names one it could not ask."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from litestar import Litestar
 from litestar.testing import TestClient
 from sqlalchemy import func, select
 
+from concord.hub import Hub
 from concord.settings import Settings
 from outreach.calendar.evaluation import evaluate, reevaluate_stale
 from outreach.calendar.items import retry_unreachable_audiences
@@ -94,3 +96,30 @@ def test_a_down_node_is_named_and_nothing_is_called_clear(
     result = evaluate(world.hub, theirs, suggest=False)
     assert result is not None and result.unreachable == []
     assert result.overlaps, "both audiences are back, so the shared recipients show"
+
+
+def test_find_my_data_links_to_each_node_and_names_one_that_is_down(
+    world: World, node_farm: NodeFarm
+) -> None:
+    from concord.finder.services import holdings
+    from concord.partners.models import Partner
+
+    add_contacts(world, PARTNER_A, ["found@x.example"])
+    nodes = {slug: node_farm.node(slug, world.settings) for slug in (PARTNER_A, PARTNER_B)}
+    with world.hub.transaction() as session:
+        for partner in session.scalars(select(Partner)):
+            if partner.slug in nodes:
+                partner.node_url = nodes[partner.slug].url
+    federated = Hub(world.settings.with_changes(federated=True))
+    try:
+        found = holdings(federated, world.directory, "found@x.example")
+        assert len(found) == 1
+        assert found[0].preferences_path.startswith(f"{nodes[PARTNER_A].url}/p/")
+        nodes[PARTNER_B].kill()
+        found = holdings(federated, world.directory, "found@x.example")
+        assert [h.unreachable for h in found] == [False, True] or [
+            h.unreachable for h in found
+        ] == [True, False]
+        assert any(h.preferences_path.startswith(nodes[PARTNER_A].url) for h in found)
+    finally:
+        federated.dispose()
