@@ -5,6 +5,7 @@ names one it could not ask."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -18,6 +19,7 @@ from concord.settings import Settings
 from outreach.calendar.evaluation import evaluate, reevaluate_stale
 from outreach.calendar.items import retry_unreachable_audiences
 from outreach.calendar.models import OutreachItem
+from outreach.calendar.sending import send_due_items
 from tests.conftest import PARTNER_A, PARTNER_B, World, post_form
 from tests.integration.test_calendar import (
     DAY,
@@ -28,6 +30,7 @@ from tests.integration.test_calendar import (
     plan,
     soup,
 )
+from tests.mailserver import MailServer
 from tests.nodes import NodeFarm
 
 
@@ -123,3 +126,26 @@ def test_find_my_data_links_to_each_node_and_names_one_that_is_down(
         assert any(h.preferences_path.startswith(nodes[PARTNER_A].url) for h in found)
     finally:
         federated.dispose()
+
+
+def test_a_send_waits_for_a_down_node_and_resumes_once(
+    world: World, node_farm: NodeFarm, mail_server: MailServer
+) -> None:
+    from tests.integration.test_calendar_sending import recipients, scheduled_item
+
+    add_contacts(world, PARTNER_A, ["a1@x.example", "a2@x.example"])
+    item_id = scheduled_item(world)
+    settings = mail_server.settings(world.settings)
+    directory = world.ports(settings)
+    node = node_farm.node(PARTNER_A, settings)
+    node.kill()
+    send_due_items(world.hub, directory)
+    assert recipients(mail_server) == Counter()
+    with world.hub.transaction() as session:
+        assert session.get_one(OutreachItem, item_id).status.value in ("scheduled", "sending")
+    node_farm.restart(node)
+    send_due_items(world.hub, directory)
+    send_due_items(world.hub, directory)  # a second run sends nobody twice
+    assert recipients(mail_server) == Counter(["a1@x.example", "a2@x.example"])
+    with world.hub.transaction() as session:
+        assert session.get_one(OutreachItem, item_id).status.value == "sent"
