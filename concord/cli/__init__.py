@@ -17,7 +17,7 @@ from concord.accounts.users import add_user
 from concord.audit import chain
 from concord.cli.background import jobs_for
 from concord.cli.importing import import_contacts
-from concord.cli.platform import data_dir_option, open_platform
+from concord.cli.platform import data_dir_option, new_password_option, open_platform
 from concord.errors import InvalidInput
 from concord.governance import seals as governance_seals
 from concord.logs import configure_logging
@@ -256,14 +256,7 @@ def user() -> None:
 )
 @click.option("--partner", "partner_slug", default=None, help="The partner's slug.")
 @click.option("--name", "display_name", default="", help="The person's name.")
-@click.option(
-    "--password",
-    prompt=True,
-    hide_input=True,
-    confirmation_prompt=True,
-    envvar="CONCORD_NEW_USER_PASSWORD",
-    help="Prompted for when not given (or set CONCORD_NEW_USER_PASSWORD).",
-)
+@new_password_option
 def user_add(
     data_dir: Path | None,
     email: str,

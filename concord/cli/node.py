@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 
+from concord.cli.platform import new_password_option
 from concord.federation.keys import BadKey
 from concord.logs import configure_logging
 from consent.node import enrolment, partnership_key
@@ -171,14 +172,7 @@ def user() -> None:
 @click.argument("email")
 @click.option("--role", required=True, type=click.Choice(["partner_admin", "comms"]))
 @click.option("--name", "display_name", default="", help="The person's name.")
-@click.option(
-    "--password",
-    prompt=True,
-    hide_input=True,
-    confirmation_prompt=True,
-    envvar="CONCORD_NEW_USER_PASSWORD",
-    help="Prompted for when not given (or set CONCORD_NEW_USER_PASSWORD).",
-)
+@new_password_option
 def user_add(folder: Path, email: str, role: str, display_name: str, password: str) -> None:
     """Create a staff account on this node, for its own partner."""
     from concord.errors import InvalidInput

@@ -127,3 +127,15 @@ def open_platform(
     finally:
         vaults.dispose()
         hub.dispose()
+
+
+# A new account's password: prompted for, or from the environment, never on the command line
+# where ``ps`` and shell history would show it.
+new_password_option = click.option(
+    "--password",
+    prompt=True,
+    hide_input=True,
+    confirmation_prompt=True,
+    envvar="CONCORD_NEW_USER_PASSWORD",
+    help="Prompted for when not given (or set CONCORD_NEW_USER_PASSWORD).",
+)

@@ -136,47 +136,24 @@ def test_init_refuses_bad_partner_details_and_makes_nothing(tmp_path: Path) -> N
 def test_node_user_add_refuses_bad_input(tmp_path: Path) -> None:
     folder = tmp_path / "node"
     assert _init(folder, 9, "--name", "Riverside", "--country", "NL").returncode == 0
-    password = {"CONCORD_NEW_USER_PASSWORD": PASSWORD}
-    for args, word in (
-        (("not-an-address", "--role", "comms"), "email"),
-        (("someone@riverside.example", "--role", "secretariat"), "role"),
+
+    def add(email: str, role: str, password: str = PASSWORD) -> subprocess.CompletedProcess[str]:
+        return node(
+            "user", "add", email, "--role", role, "--folder", str(folder),
+            env={"CONCORD_NEW_USER_PASSWORD": password},
+        )  # fmt: skip
+
+    for refused, word in (
+        (add("not-an-address", "comms"), "email"),
+        (add("someone@riverside.example", "secretariat"), "role"),
+        (add("someone@riverside.example", "comms", "short"), "password"),
     ):
-        refused = node("user", "add", *args, "--folder", str(folder), env=password)
         assert refused.returncode != 0
         assert word in refused.stderr.lower()
         assert "Traceback" not in refused.stderr
-    short = node(
-        "user",
-        "add",
-        "someone@riverside.example",
-        "--role",
-        "comms",
-        "--folder",
-        str(folder),
-        env={"CONCORD_NEW_USER_PASSWORD": "short"},
-    )
-    assert short.returncode != 0 and "password" in short.stderr
-    first = node(
-        "user",
-        "add",
-        "someone@riverside.example",
-        "--role",
-        "comms",
-        "--folder",
-        str(folder),
-        env=password,
-    )
+    first = add("someone@riverside.example", "comms")
     assert first.returncode == 0, first.stderr
-    twin = node(
-        "user",
-        "add",
-        "someone@riverside.example",
-        "--role",
-        "comms",
-        "--folder",
-        str(folder),
-        env=password,
-    )
+    twin = add("someone@riverside.example", "comms")
     assert twin.returncode != 0 and "exists" in twin.stderr
 
 
