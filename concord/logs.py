@@ -1,8 +1,9 @@
 """Process logging for the server and the worker: plain lines, and only the ones worth reading.
 
 Request lines come from ``concord.web.request_log``, never from raw paths. APScheduler writes
-two INFO lines per job run, which on an idle server is almost all it writes; they are kept
-only at DEBUG, and its warnings and errors (a job that raised, a missed run) always show.
+two INFO lines per job run, which on an idle server is almost all it writes, and httpx one per
+call to a vault node; both are kept only at DEBUG, and their warnings and errors (a job that
+raised, a missed run) always show.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import logging
 
 # Loggers that say at INFO what is only worth reading when debugging.
-CHATTY_AT_INFO = ("apscheduler",)
+CHATTY_AT_INFO = ("apscheduler", "httpx")
 
 
 def configure_logging(level: str) -> None:
