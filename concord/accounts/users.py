@@ -55,6 +55,8 @@ def add_user(
             errors["partner"] = "No partner has this slug."
     elif partner_slug:
         errors["partner"] = "Secretariat accounts belong to no partner."
+    if len(display_name) > 200 or not display_name.isprintable():
+        errors["display_name"] = "Give a name of at most 200 characters, no control characters."
     if problem := password_problem(password):
         errors["password"] = problem
     if session.scalar(select(User.id).where(User.email == address)) is not None:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import click
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from concord.accounts.models import Role, User
 from concord.accounts.passwords import check_password
@@ -89,16 +90,7 @@ def seed_demo(platform: Platform) -> None:
     platform.migrate_all()
     hub = platform.hub
     with hub.transaction() as session:
-        for partner in DEMO_PARTNERS:
-            if by_slug(session, partner.slug) is None:
-                add_partner(
-                    session,
-                    slug=partner.slug,
-                    name=DEMO_PARTNER_NAMES[partner.slug],
-                    country=partner.country,
-                    timezone=DEMO_PARTNER_TIMEZONES[partner.slug],
-                    actor=ACTOR,
-                )
+        add_demo_partners(session)
     for partner in DEMO_PARTNERS:
         platform.open_vault(partner.slug)
     _seed_accounts(platform)
@@ -116,6 +108,20 @@ def _plan_quarter(platform: Platform) -> None:
     planned = seed_quarter(platform.hub, platform.directory, today=date.today(), actor=ACTOR)
     if planned:
         click.echo(f"Planned {planned} demo outreach items on the shared calendar.", err=True)
+
+
+def add_demo_partners(session: Session) -> None:
+    """The four demo partners, once (both demos call this)."""
+    for partner in DEMO_PARTNERS:
+        if by_slug(session, partner.slug) is None:
+            add_partner(
+                session,
+                slug=partner.slug,
+                name=DEMO_PARTNER_NAMES[partner.slug],
+                country=partner.country,
+                timezone=DEMO_PARTNER_TIMEZONES[partner.slug],
+                actor=ACTOR,
+            )
 
 
 def _seed_accounts(platform: Platform) -> None:

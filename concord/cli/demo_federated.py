@@ -28,6 +28,7 @@ from concord.cli.demo import (
     _first_round,
     _plan_quarter,
     _seed_accounts,
+    add_demo_partners,
     demo_settings,
 )
 from concord.cli.demo_governance import seed_demo_governance
@@ -47,7 +48,7 @@ from concord.node_site import NODE_ROLES, open_staff, register_partner
 from concord.partners.key_relay import share_partnership_key
 from concord.partners.models import Partner
 from concord.partners.nodes import enrol_node, hub_signing_pair
-from concord.partners.services import add_partner, by_slug
+from concord.partners.services import by_slug
 from concord.settings import Settings, load_settings
 from concord.vault_host import HubHost
 from consent.db import Vaults
@@ -86,16 +87,8 @@ def _set_up_nodes(folder: Path, port: int, hub_key: str) -> dict[str, Path]:
 
 def _enrol(hub: Hub, nodes: dict[str, Path], port: int) -> None:
     with hub.transaction() as session:
+        add_demo_partners(session)
         for number, partner in enumerate(DEMO_PARTNERS, start=1):
-            if by_slug(session, partner.slug) is None:
-                add_partner(
-                    session,
-                    slug=partner.slug,
-                    name=DEMO_PARTNER_NAMES[partner.slug],
-                    country=partner.country,
-                    timezone=DEMO_PARTNER_TIMEZONES[partner.slug],
-                    actor=ACTOR,
-                )
             key = enrolment.fingerprints(nodes[partner.slug]).signing
             row = by_slug(session, partner.slug)
             assert row is not None

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
@@ -21,6 +22,9 @@ CONFIG = "node.json"
 SIGNING_KEY = "signing.key"
 SEALING_KEY = "sealing.key"
 SECRET_KEY = "secret.key"
+
+
+PUBLIC_URL = re.compile(r"https?://[A-Za-z0-9.\-\[\]:]+(/[\x21-\x7e]*)?")
 
 
 class EnrolmentError(ValueError):
@@ -64,6 +68,11 @@ def init_node(folder: Path, *, partner: str, public_url: str) -> Fingerprints:
     """Create a node's folder with fresh keys; refuses a folder that is a node already."""
     if not SLUG.fullmatch(partner):
         raise EnrolmentError("the partner slug is 2-40 lower-case letters, digits or dashes")
+    if not PUBLIC_URL.fullmatch(public_url) or len(public_url) > 300:
+        raise EnrolmentError(
+            "the public URL is the node's http(s) address, such as https://vault.example.org "
+            "(at most 300 characters)"
+        )
     if (folder / CONFIG).exists():
         raise EnrolmentError(f"{folder} is a node already")
     folder.mkdir(parents=True, exist_ok=True)

@@ -125,6 +125,8 @@ def test_init_refuses_bad_partner_details_and_makes_nothing(tmp_path: Path) -> N
         (("--name", "Riverside", "--country", "XX"), "country"),
         (("--name", " ", "--country", "NL"), "name"),
         (("--name", "Riverside", "--country", "NL", "--timezone", "Mars/Base"), "timezone"),
+        (("--name", "x" * 20_000, "--country", "NL"), "name"),
+        (("--name", "Riverside", "--country", "NL", "--timezone", "0001-01-01"), "timezone"),
     ):
         refused = _init(folder, 9, *extra)
         assert refused.returncode != 0
@@ -147,6 +149,7 @@ def test_node_user_add_refuses_bad_input(tmp_path: Path) -> None:
         (add("not-an-address", "comms"), "email"),
         (add("someone@riverside.example", "secretariat"), "role"),
         (add("someone@riverside.example", "comms", "short"), "password"),
+        (add("x" * 20_000 + "@riverside.example", "comms"), "email"),
     ):
         assert refused.returncode != 0
         assert word in refused.stderr.lower()
@@ -168,3 +171,19 @@ def test_a_nodes_rsvp_links_point_at_the_hub(tmp_path: Path) -> None:
     assert node_settings(folder, {}).rsvp_url_base == "http://127.0.0.1:9"
     with pytest.raises(SettingsError):
         node_settings(folder, {"CONCORD_HUB_PUBLIC_URL": "javascript:alert(1)"})
+
+
+def test_init_refuses_a_public_url_that_is_not_an_address(tmp_path: Path) -> None:
+    folder = tmp_path / "node"
+    for url in (
+        "vault.example.org",
+        "http://a\x01b",
+        "javascript:alert(1)",
+        "https://" + "a" * 400,
+    ):
+        refused = node(
+            "init", "--folder", str(folder), "--partner", "riverside", "--public-url", url,
+            "--name", "Riverside", "--country", "NL",
+        )  # fmt: skip
+        assert refused.returncode != 0 and "public URL" in refused.stderr
+        assert not folder.exists()
