@@ -80,6 +80,10 @@ class Settings:
     node_timeout_seconds: float = 30.0
     node_tries: int = 3
     node_backoff_seconds: float = 0.5
+    # A node answers a large call (a round's submission, an audience's tokens) in signed
+    # pieces of at most this many bytes, which the hub asks for in turn
+    # (CONCORD_NODE_PIECE_KIB, default 4096).
+    node_piece_bytes: int = 4 * 1024 * 1024
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -265,6 +269,9 @@ def load_settings(
     if raw := env.get("CONCORD_NODE_BACKOFF_MS"):
         backoff = _parse_int("CONCORD_NODE_BACKOFF_MS", raw, minimum=0, maximum=60_000)
         values["node_backoff_seconds"] = backoff / 1000
+    if raw := env.get("CONCORD_NODE_PIECE_KIB"):
+        piece = _parse_int("CONCORD_NODE_PIECE_KIB", raw, minimum=1, maximum=32 * 1024)
+        values["node_piece_bytes"] = piece * 1024
     for variable, key, low, high in (
         ("CONCORD_ARGON2_TIME_COST", "argon2_time_cost", 1, 20),
         ("CONCORD_ARGON2_MEMORY_KIB", "argon2_memory_kib", 8, 4 * 1024 * 1024),

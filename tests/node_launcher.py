@@ -52,6 +52,7 @@ def _serve(listener: socket.socket, folder: Path, settings: Settings) -> None:
         config=config,
         signing=SigningPair.load(folder / SIGNING_KEY),
         folder=folder,
+        piece_bytes=settings.node_piece_bytes,
     )
     server = uvicorn.Server(uvicorn.Config(app, log_config=None, access_log=False, lifespan="off"))
     server.run(sockets=[listener])

@@ -26,6 +26,8 @@ from consent.node.enrolment import SEALING_KEY, SIGNING_KEY
 ROOT = Path(__file__).resolve().parents[1]
 # Quick to give up: a test that stops a node should not wait long to see it gone.
 TEST_PATIENCE = Patience(timeout_seconds=20, tries=2, backoff_seconds=0.05)
+# Small pieces, so that the tests' answers of any size cross the wire in several.
+TEST_PIECE_BYTES = 1024
 
 
 class Launcher:
@@ -44,6 +46,7 @@ class Launcher:
     def start(
         self, folder: Path, partner: str, hub_key: str, settings: Settings, port: int = 0
     ) -> tuple[int, int]:
+        settings = settings.with_changes(node_piece_bytes=TEST_PIECE_BYTES)
         raw = {
             name: str(value) if isinstance(value, Path) else value
             for name, value in dataclasses.asdict(settings).items()

@@ -20,6 +20,8 @@ from consent.public import PortError, VaultPort
 MEDIA_TYPE = "application/vnd.concord.port+msgpack"
 # Where a node serves the port: ``POST <node url>/node/v1/<method>``.
 PREFIX = "/node/v1"
+# Where the hub asks for the next piece of an answer too large for one body.
+PIECE_PATH = "piece"
 METHODS = frozenset(
     name for name, value in vars(VaultPort).items() if callable(value) and not name.startswith("_")
 )
@@ -32,6 +34,23 @@ _ERRORS: dict[str, type[PortError]] = {
 
 class UnknownMethod(LookupError):
     """A call names no method of the port."""
+
+
+class Piece(msgspec.Struct):
+    """Part of a large answer: the encoded answer is ``total`` bytes, of which this is
+    ``data`` from ``offset``; ``transfer`` names it when asking for the next piece."""
+
+    transfer: str
+    total: int
+    offset: int
+    data: bytes
+
+
+class NextPiece(msgspec.Struct):
+    """The hub's request for the piece of ``transfer`` at ``offset``."""
+
+    transfer: str
+    offset: int
 
 
 class Refusal(msgspec.Struct):
@@ -70,6 +89,14 @@ def decode_arguments(method: str, body: bytes) -> dict[str, Any]:
 def decode_answer(method: str, body: bytes) -> Any:
     _, hints = _signature(method)
     return msgspec.msgpack.decode(body, type=hints["return"])
+
+
+def decode_piece(body: bytes) -> Piece:
+    return msgspec.msgpack.decode(body, type=Piece)
+
+
+def decode_next_piece(body: bytes) -> NextPiece:
+    return msgspec.msgpack.decode(body, type=NextPiece)
 
 
 def encode_refusal(refused: PortError) -> bytes:

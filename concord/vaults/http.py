@@ -2,9 +2,10 @@
 
 Each call is encoded by the wire codec, signed for the node (RFC 9421, see
 ``concord.federation.signing``) and posted to ``<node url>/node/v1/<method>``; the answer
-must carry the node's signature over the same nonce. A node that cannot be reached, times
-out or answers 5xx is tried again with back-off; after the last try the call raises
-:class:`~consent.public.NodeUnavailable` naming the partner, never the payload.
+must carry the node's signature over the same nonce. A large answer comes in pieces (206),
+each signed, which are asked for in turn and joined before decoding. A node that cannot be
+reached, times out or answers 5xx is tried again with back-off; after the last try the call
+raises :class:`~consent.public.NodeUnavailable` naming the partner, never the payload.
 """
 
 from __future__ import annotations
@@ -99,7 +100,7 @@ class HttpVault:
                 why = f"answered {response.status_code}"
                 continue
             self._traffic.add(self._slug, len(body), len(response.content))
-            if response.status_code in (200, 422):
+            if response.status_code in (200, 206, 422):
                 answer = Answer(response.status_code, response.headers, message)
                 try:
                     verify_answer(answer, response.content, node_key=self._node.key, nonce=nonce)
@@ -118,6 +119,27 @@ class HttpVault:
         log.warning("the %s node %s (%s)", self._slug, why, method)
         raise self._unavailable(why)
 
+    def _gather(self, first: codec.Piece) -> bytes:
+        """The whole of an answer that came in pieces, asked for one after another."""
+        parts, received = [first.data], len(first.data)
+        while received < first.total:
+            wanted = codec.encode(codec.NextPiece(first.transfer, received))
+            response = self._post(codec.PIECE_PATH, wanted)
+            if response.status_code != 206:
+                raise self._unavailable("lost an answer before the hub had all of it")
+            piece = codec.decode_piece(response.content)
+            if (piece.transfer, piece.total, piece.offset) != (
+                first.transfer,
+                first.total,
+                received,
+            ) or not piece.data:
+                raise self._unavailable("sent a piece out of order")
+            parts.append(piece.data)
+            received += len(piece.data)
+        if first.offset != 0 or received != first.total:
+            raise self._unavailable("sent a piece out of order")
+        return b"".join(parts)
+
     def __getattr__(self, method: str) -> Callable[..., Any]:
         if method not in codec.METHODS:
             raise AttributeError(method)
@@ -127,7 +149,10 @@ class HttpVault:
             response = self._post(method, body)
             if response.status_code == 422:
                 raise codec.decode_refusal(response.content)
-            return codec.decode_answer(method, response.content)
+            content = response.content
+            if response.status_code == 206:
+                content = self._gather(codec.decode_piece(content))
+            return codec.decode_answer(method, content)
 
         return crossing
 

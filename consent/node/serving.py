@@ -53,6 +53,10 @@ def node_app(folder: Path, env: Mapping[str, str] | None = None) -> tuple[Litest
         return NodeVault(InProcessVault(vaults, node_settings(folder, env), config.partner), folder)
 
     app = node_api(
-        port, config=config, signing=SigningPair.load(folder / SIGNING_KEY), folder=folder
+        port,
+        config=config,
+        signing=SigningPair.load(folder / SIGNING_KEY),
+        folder=folder,
+        piece_bytes=node_settings(folder, env).node_piece_bytes,
     )
     return app, vaults

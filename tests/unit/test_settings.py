@@ -23,6 +23,8 @@ GOOD_SECRET = "s" * 40
         ({"CONCORD_PUBLIC_URL": "ftp://x"}, "CONCORD_PUBLIC_URL"),
         ({"CONCORD_ARGON2_MEMORY_KIB": "1"}, "CONCORD_ARGON2_MEMORY_KIB"),
         ({"CONCORD_ARGON2_MEMORY_KIB": "16"}, "at least 8 x"),
+        ({"CONCORD_NODE_PIECE_KIB": "0"}, "CONCORD_NODE_PIECE_KIB must be between"),
+        ({"CONCORD_NODE_PIECE_KIB": "a lot"}, "CONCORD_NODE_PIECE_KIB must be a whole number"),
     ],
 )
 def test_bad_values_are_errors(env: dict[str, str], message: str) -> None:
@@ -103,3 +105,9 @@ def test_smtp_settings_are_strict(tmp_path: Path) -> None:
     ]:
         with pytest.raises(SettingsError, match=message):
             load_settings({"CONCORD_SECRET_KEY": GOOD_SECRET, **env})
+
+
+def test_a_nodes_pieces_are_sized_in_kib() -> None:
+    assert load_settings({"CONCORD_SECRET_KEY": GOOD_SECRET}).node_piece_bytes == 4 * 1024 * 1024
+    env = {"CONCORD_SECRET_KEY": GOOD_SECRET, "CONCORD_NODE_PIECE_KIB": "64"}
+    assert load_settings(env).node_piece_bytes == 64 * 1024
