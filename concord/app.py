@@ -63,6 +63,7 @@ from concord.web.static_files import static_files
 from consent.categories.controllers import CategoryMappingController
 from consent.contacts.controllers import ContactsApiController, ContactsController
 from consent.db import Vaults
+from consent.host import Host
 from consent.importing.controllers import import_controllers
 from consent.in_process import InProcessDirectory
 from consent.invitations.controllers import AttendanceController
@@ -161,12 +162,14 @@ def create_app(
         RsvpController,
     ]
     sections = [*platform_sections(), latest_round, open_requests_section(directory)]
-    return _site(settings, hub, vaults, directory, handlers, sections, node=False)
+    host = HubHost(hub, settings)
+    return _site(settings, hub, vaults, directory, handlers, sections, host=host, node=False)
 
 
-def create_node_pages(settings: Settings, *, hub: Hub, vaults: Vaults) -> Litestar:
+def create_node_pages(settings: Settings, *, hub: Hub, vaults: Vaults, host: Host) -> Litestar:
     """A partner node's own pages: its vault pages for its staff, whose accounts live in the
-    node's small staff database ``hub``, and the stakeholder pages for its contacts."""
+    node's small staff database ``hub``, and the stakeholder pages for its contacts; ``host``
+    answers what the vault needs to know of the partnership."""
     directory = InProcessDirectory(vaults, settings)
     handlers = [
         SignInController,
@@ -175,7 +178,7 @@ def create_node_pages(settings: Settings, *, hub: Hub, vaults: Vaults) -> Litest
         *VAULT_PAGES,
         *import_controllers(settings),
     ]
-    return _site(settings, hub, vaults, directory, handlers, [], node=True)
+    return _site(settings, hub, vaults, directory, handlers, [], host=host, node=True)
 
 
 def _site(
@@ -186,9 +189,9 @@ def _site(
     handlers: list[Any],
     sections: list[Any],
     *,
+    host: Host,
     node: bool,
 ) -> Litestar:
-    host = HubHost(hub, settings)
 
     @asynccontextmanager
     async def lifespan(_app: Litestar) -> AsyncIterator[None]:

@@ -24,6 +24,9 @@ from concord.federation.codec import PREFIX
 from concord.hub import Hub
 from concord.partners.services import add_partner, by_slug
 from concord.settings import Settings
+from concord.vault_host import HubHost
+from consent.host import SharedCategoryCard, SharingRules
+from consent.node import partnership_facts
 from consent.node.enrolment import read_config
 from consent.node.serving import node_app, node_settings
 
@@ -103,6 +106,24 @@ def add_staff(
         hub.dispose()
 
 
+class NodeHost(HubHost):
+    """The node's answers to what its vault needs to know: the partner and its staff from
+    the staff database, the partnership's shared categories and sharing rules from what the
+    hub last told the node."""
+
+    def __init__(self, hub: Hub, folder: Path) -> None:
+        super().__init__(hub)
+        self._folder = folder
+
+    def shared_categories(self) -> list[SharedCategoryCard]:
+        told = partnership_facts.read(self._folder).shared_categories
+        by_name = sorted(told.items(), key=lambda pair: (pair[1], pair[0]))
+        return [SharedCategoryCard(slug, name) for slug, name in by_name]
+
+    def sharing_rules(self) -> SharingRules:
+        return SharingRules(partnership_facts.read(self._folder).contact_flags)
+
+
 class NodeSite:
     """Sends the node API's paths to the API, and everything else to the pages."""
 
@@ -123,5 +144,6 @@ def node_site(folder: Path, env: Mapping[str, str] | None = None) -> NodeSite:
     The pages' lifespan closes both databases when the server stops."""
     api, vaults = node_app(folder, env)
     settings = staff_settings(folder, env)
-    pages = create_node_pages(settings, hub=open_staff(folder, env), vaults=vaults)
+    staff = open_staff(folder, env)
+    pages = create_node_pages(settings, hub=staff, vaults=vaults, host=NodeHost(staff, folder))
     return NodeSite(api, pages)

@@ -36,6 +36,7 @@ from consent.public import (
     Mail,
     NoMatchingKey,
     OverlapFlag,
+    PartnershipFacts,
     PartnershipKeyStatus,
     PlaceOffer,
     QueueReport,
@@ -129,6 +130,9 @@ class InProcessVault:
 
     def accept_partnership_key(self, sealed: bytes) -> PartnershipKeyStatus:
         raise NoMatchingKey(SINGLE_BOX)
+
+    def learn_partnership(self, facts: PartnershipFacts) -> None:
+        """On a single box the vault's host is the hub, which knows these already."""
 
     # Outreach audiences
 

@@ -85,6 +85,16 @@ class PartnershipKeyStatus:
     sealing_key: str
 
 
+@dataclass(frozen=True)
+class PartnershipFacts:
+    """What the partnership tells every vault: its shared categories (slug to name), which
+    a vault's own categories map to, and whether per-contact overlap flags may come back
+    under the principles in force."""
+
+    shared_categories: dict[str, str]
+    contact_flags: bool
+
+
 # --- Outreach audiences and mail -------------------------------------------------------
 
 
@@ -334,6 +344,11 @@ class VaultPort(Protocol):
     def accept_partnership_key(self, sealed: bytes) -> PartnershipKeyStatus:
         """Leaves the vault: the status of the key it holds after opening ``sealed`` (kept
         if newer)."""
+        ...
+
+    def learn_partnership(self, facts: PartnershipFacts) -> None:
+        """Leaves the vault: nothing; a node keeps the partnership's shared categories and
+        sharing rules for its own pages (on a single box the hub answers them already)."""
         ...
 
     # Outreach audiences

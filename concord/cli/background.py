@@ -24,9 +24,14 @@ PACKAGE_JOBS: list[tuple[str, str, int]] = (
 
 def jobs_for(*, federated: bool) -> list[tuple[str, str, int]]:
     """The jobs a hub runs: in federated mode each node runs its own vault jobs (outbox,
-    links, retention) with ``concord node worker``, and the hub relays the partnership key."""
+    links, retention) with ``concord node worker``, and the hub relays the partnership key
+    and tells the nodes the shared categories and sharing rules."""
     if not federated:
         return PACKAGE_JOBS
     vault_jobs = {job_id for job_id, _, _ in CONSENT_JOBS + RETENTION_JOBS}
     kept = [job for job in PACKAGE_JOBS if job[0] not in vault_jobs]
-    return [*kept, ("partnership.key", "concord.partners.key_relay:relay_partnership_key", 60)]
+    return [
+        *kept,
+        ("partnership.key", "concord.partners.key_relay:relay_partnership_key", 60),
+        ("partnership.facts", "concord.partners.facts_relay:relay_partnership_facts", 60),
+    ]

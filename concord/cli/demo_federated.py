@@ -45,6 +45,7 @@ from concord.demo.contacts import (
 )
 from concord.hub import Hub
 from concord.node_site import NODE_ROLES, open_staff, register_partner
+from concord.partners.facts_relay import tell_nodes
 from concord.partners.key_relay import share_partnership_key
 from concord.partners.models import Partner
 from concord.partners.nodes import enrol_node, hub_signing_pair
@@ -242,6 +243,7 @@ def run_federated_demo(folder: Path, port: int, *, serve: bool) -> None:
             _first_round(platform)
             _plan_quarter(platform)
             seed_demo_governance(platform, SECRETARIAT_EMAIL)
+            tell_nodes(hub, platform.directory, slugs)
             click.echo(f"Hub key: {hub_key}", err=True)
             if serve:
                 run_server(platform, with_scheduler=True)

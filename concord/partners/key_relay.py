@@ -48,7 +48,8 @@ def share_partnership_key(directory: VaultDirectory, slugs: list[str]) -> int:
     return moved
 
 
-def _enrolled(hub: Hub) -> list[str]:
+def enrolled(hub: Hub) -> list[str]:
+    """The partners whose nodes are enrolled and not revoked."""
     with hub.transaction() as session:
         return list(
             session.scalars(
@@ -64,6 +65,6 @@ def relay_partnership_key() -> None:
     hub = jobs.current_hub()
     directory = jobs.bound("vault_directory")
     assert isinstance(directory, VaultDirectory)
-    moved = share_partnership_key(directory, _enrolled(hub))
+    moved = share_partnership_key(directory, enrolled(hub))
     if moved:
         log.info("partnership key relayed to %d node(s)", moved)

@@ -1,4 +1,5 @@
-"""A node's port: the vault's own answers, plus the partnership key kept in its folder."""
+"""A node's port: the vault's own answers, plus what its folder keeps of the partnership:
+its key and its facts."""
 
 from __future__ import annotations
 
@@ -7,9 +8,9 @@ from typing import Any
 
 from concord.federation.keys import SealingPair
 from consent.in_process import InProcessVault
-from consent.node import partnership_key
+from consent.node import partnership_facts, partnership_key
 from consent.node.enrolment import SEALING_KEY
-from consent.public import NoMatchingKey, PartnershipKeyStatus
+from consent.public import NoMatchingKey, PartnershipFacts, PartnershipKeyStatus
 
 
 class NodeVault:
@@ -48,3 +49,6 @@ class NodeVault:
         except partnership_key.SealError as error:
             raise NoMatchingKey(str(error)) from None
         return self.partnership_key_status()
+
+    def learn_partnership(self, facts: PartnershipFacts) -> None:
+        partnership_facts.write(self._folder, facts)

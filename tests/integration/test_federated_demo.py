@@ -189,6 +189,10 @@ def test_a_partners_staff_work_in_its_vault_on_its_own_node(
         assert any(value in contacts.text.lower() for value in own if "@" in value)
         assert client.get("/partners/northmere/imports").status_code == 200
         assert client.get("/partners/northmere/vault").status_code == 200
+        # The hub told the node the partnership's shared categories, to map its own to.
+        categories = client.get("/partners/northmere/categories")
+        assert categories.status_code == 200
+        assert "has not set up the shared categories" not in categories.text
         assert client.get("/partners/alderbank/contacts").status_code in (403, 404)
         # The partnership's pages live at the hub, not here.
         assert client.get("/calendar").status_code == 404
