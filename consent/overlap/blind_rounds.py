@@ -13,7 +13,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 
-from consent.overlap.blinding import blind, check_points, new_scalar
+from consent.overlap.blinding import blind, new_scalar, release_workers
 from consent.public import RoundRefused
 
 STALE_SECONDS = 6 * 3600
@@ -64,20 +64,29 @@ def announce(partner: str, round_id: str, sizes: dict[str, int]) -> None:
 def reblind(
     partner: str, round_id: str, origin: str, offset: int, points: list[bytes]
 ) -> list[bytes]:
-    """Raise the next chunk of ``origin``'s set to this vault's scalar."""
-    check_points(points)
+    """Raise the next chunk of ``origin``'s set to this vault's scalar; a chunk counts once
+    it is blinded, so a refused one (not group elements) can be sent again."""
     with _lock:
-        state = _rounds.get((partner, round_id))
-        if state is None or state.announced is None:
-            raise RoundRefused("that round is unknown here, or its sizes were not announced")
-        if origin not in state.announced:
-            raise RoundRefused("no set of that partner was announced")
-        expected = state.received.get(origin, 0)
-        if offset != expected or expected + len(points) > state.announced[origin]:
-            raise RoundRefused("the set is not the one announced, or was blinded already")
-        state.received[origin] = expected + len(points)
-        scalar = state.scalar
-    return blind(points, scalar)
+        scalar = _expected(partner, round_id, origin, offset, len(points)).scalar
+    blinded = blind(points, scalar)
+    with _lock:
+        state = _expected(partner, round_id, origin, offset, len(points))
+        state.received[origin] = offset + len(points)
+    return blinded
+
+
+def _expected(partner: str, round_id: str, origin: str, offset: int, size: int) -> _Round:
+    """The round, if a chunk of ``size`` points at ``offset`` is the next one of ``origin``'s
+    announced set (called with the lock held)."""
+    state = _rounds.get((partner, round_id))
+    if state is None or state.announced is None:
+        raise RoundRefused("that round is unknown here, or its sizes were not announced")
+    if origin not in state.announced:
+        raise RoundRefused("no set of that partner was announced")
+    expected = state.received.get(origin, 0)
+    if offset != expected or expected + size > state.announced[origin]:
+        raise RoundRefused("the set is not the one announced, or was blinded already")
+    return state
 
 
 def forget(partner: str, round_id: str | None = None) -> None:
@@ -85,6 +94,9 @@ def forget(partner: str, round_id: str | None = None) -> None:
     with _lock:
         for key in [key for key in _rounds if key[0] == partner and round_id in (None, key[1])]:
             del _rounds[key]
+        idle = not _rounds
+    if idle:
+        release_workers()
 
 
 def holds(partner: str, round_id: str) -> bool:

@@ -91,3 +91,19 @@ def test_blinding_commutes() -> None:
     other_way = blind(hash_and_blind(pairs, second), first)
     assert one_way == other_way
     assert hash_and_blind(pairs, first) != hash_and_blind(pairs, second)
+
+
+def test_large_sets_are_blinded_by_the_rounds_workers_as_one_core_would() -> None:
+    from consent.overlap import blinding
+
+    scalar = new_scalar()
+    pairs = [("email", f"person{n}@example.org") for n in range(blinding.POOL_THRESHOLD + 10)]
+    try:
+        pooled = blinding.hash_and_blind(pairs, scalar)
+        assert pooled == blinding._hash_and_blind(pairs, scalar)
+        again = new_scalar()
+        assert blinding.blind(pooled, again) == blinding._blind(pooled, again)
+        with pytest.raises(RoundRefused):  # one bad point anywhere in a large set
+            blinding.blind([*pooled[:-1], b"\xff" * 32], again)
+    finally:
+        blinding.release_workers()
