@@ -26,6 +26,7 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.router import Router
 from litestar.template.config import TemplateConfig
 
+from concord import translations
 from concord.accounts.controllers import AccountController, SignInController
 from concord.api.controllers import HubApiController
 from concord.audit.controllers import AuditController
@@ -56,6 +57,7 @@ from concord.web.bounds import enforce_bounds
 from concord.web.edge import in_front_of_routing
 from concord.web.errors import http_error, node_unavailable, server_error
 from concord.web.health import health
+from concord.web.language import LanguageMiddleware
 from concord.web.methods import HttpMethodsMiddleware
 from concord.web.request_log import RequestLogMiddleware
 from concord.web.security import SameOriginPostMiddleware, SecurityHeadersMiddleware
@@ -91,6 +93,7 @@ def _template_engine(engine: JinjaTemplateEngine) -> None:
     env: Environment = engine.engine
     env.globals["Access"] = Access
     env.globals["principles_defaults_apply"] = defaults_apply
+    translations.install(env)
     env.policies["json.dumps_kwargs"] = {"sort_keys": True}
 
 
@@ -232,6 +235,7 @@ def _site(
                 exempt_prefixes=[API_PREFIX + "/", "/u/"], trusted_origins=[settings.public_url]
             ),
             ViewerMiddleware(),
+            LanguageMiddleware(),
         ],
         csrf_config=CSRFConfig(
             secret=settings.secret_key,

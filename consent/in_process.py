@@ -15,6 +15,7 @@ from concord.db import utcnow
 from concord.settings import Settings
 from consent.audiences import tokens as audiences
 from consent.audiences.services import check_segment
+from consent.contacts.models import Contact
 from consent.db import Vaults
 from consent.finder import holdings
 from consent.invitations import services as invitations
@@ -274,7 +275,10 @@ class InProcessVault:
             if found is None:
                 return None
             expired = found.expires_at <= utcnow()
-            return InvitationHandle(found.ref, found.event_id, Answer(found.answer), expired)
+            language = session.get_one(Contact, found.contact_id).language
+            return InvitationHandle(
+                found.ref, found.event_id, Answer(found.answer), expired, language
+            )
 
     def change_invitation_answer(self, ref: str, *, expected: Answer, new: Answer) -> bool:
         with self._open() as session:
@@ -290,6 +294,7 @@ class InProcessVault:
                 ref=ref,
                 subject=offer.subject,
                 body=offer.body,
+                localised=offer.localised,
             )
 
     def event_invitation_counts(self, event_id: str) -> dict[str, int]:
@@ -309,6 +314,7 @@ class InProcessVault:
                 subject=cancellation.subject,
                 body=cancellation.body,
                 ics=cancellation.ics,
+                localised=cancellation.localised,
             )
 
     # Find my data

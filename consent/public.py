@@ -221,6 +221,9 @@ class InvitationContent:
     body: str
     ics: str
     expires_at: datetime
+    # The subject and body in each language the hub writes in, by language; the vault sends
+    # each contact theirs, and the fields above to a contact with none of these.
+    localised: dict[str, tuple[str, str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -239,6 +242,8 @@ class InvitationHandle:
     event_id: str
     answer: Answer
     expired: bool
+    # The invitee's preferred language ("" for none), for the answer page only.
+    language: str = ""
 
 
 @dataclass(frozen=True)
@@ -247,6 +252,9 @@ class PlaceOffer:
 
     subject: str
     body: str
+    # The subject and body in each language the hub writes in, by language; the vault sends
+    # each contact theirs, and the fields above to a contact with none of these.
+    localised: dict[str, tuple[str, str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -256,6 +264,9 @@ class Cancellation:
     subject: str
     body: str
     ics: str
+    # The subject and body in each language the hub writes in, by language; the vault sends
+    # each contact theirs, and the fields above to a contact with none of these.
+    localised: dict[str, tuple[str, str]] = field(default_factory=dict)
 
 
 # --- Find my data ----------------------------------------------------------------------

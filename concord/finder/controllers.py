@@ -18,8 +18,10 @@ from concord.errors import InvalidInput
 from concord.finder import services as finder
 from concord.hub import Hub
 from concord.settings import Settings
+from concord.translations import N_
 from concord.web.access import Access, access
-from concord.web.pages import FormBody, page, see_other
+from concord.web.language import keep_language, request_language
+from concord.web.pages import FormBody, see_other, stakeholder_page
 from consent.public import Evidence, VaultDirectory
 
 START = "concord/finder/start/page.html"
@@ -28,7 +30,7 @@ FOUND = "concord/finder/found/page.html"
 CHALLENGE_COOKIE = "concord_finder_code"
 SESSION_COOKIE = "concord_finder"
 PATH = "/my-data"
-TOO_MANY = (
+TOO_MANY = N_(
     "Too many codes were asked for this address or from your network. Wait 15 minutes, "
     "then try again."
 )
@@ -62,7 +64,7 @@ class FindMyDataController(Controller):
 
     @get("/", sync_to_thread=False)
     def start(self, request: Request[Any, Any, Any]) -> Template:
-        return page(request, START, {"errors": {}, "email": ""})
+        return stakeholder_page(request, START, {"errors": {}, "email": ""})
 
     @post("/", sync_to_thread=True)
     def ask(
@@ -77,21 +79,20 @@ class FindMyDataController(Controller):
                 )
         except InvalidInput as error:
             context = {"errors": error.errors, "email": raw}
-            return page(request, START, context, status_code=400)
+            return stakeholder_page(request, START, context, status_code=400)
         except finder.TooManyRequests:
             context = {"errors": {"email": TOO_MANY}, "email": raw}
-            return page(request, START, context, status_code=429)
-        finder.send_code(settings, asked)
+            return stakeholder_page(request, START, context, status_code=429)
+        finder.send_code(settings, asked, language=request_language(request))
         seconds = int(finder.CODE_LIFETIME.total_seconds())
-        return _with_cookie(
-            see_other(f"{PATH}/code"), settings, CHALLENGE_COOKIE, asked.cookie, seconds
-        )
+        target = see_other(keep_language(request, f"{PATH}/code"))
+        return _with_cookie(target, settings, CHALLENGE_COOKIE, asked.cookie, seconds)
 
     @get("/code", sync_to_thread=False)
     def code_form(self, request: Request[Any, Any, Any]) -> Response[Any]:
         if not request.cookies.get(CHALLENGE_COOKIE):
             return see_other(PATH)
-        return page(request, CODE, {"error": None})
+        return stakeholder_page(request, CODE, {"error": None})
 
     @post("/code", sync_to_thread=True)
     def verify(
@@ -109,11 +110,10 @@ class FindMyDataController(Controller):
                 problem = refused
         if problem is not None:
             context = {"error": problem.message, "start_again": problem.status != 400}
-            return page(request, CODE, context, status_code=problem.status)
+            return stakeholder_page(request, CODE, context, status_code=problem.status)
         seconds = int(finder.SESSION_LIFETIME.total_seconds())
-        response = _with_cookie(
-            see_other(f"{PATH}/found"), settings, SESSION_COOKIE, cookie, seconds
-        )
+        target = see_other(keep_language(request, f"{PATH}/found"))
+        response = _with_cookie(target, settings, SESSION_COOKIE, cookie, seconds)
         response.delete_cookie(CHALLENGE_COOKIE, path=PATH)
         return response
 
@@ -132,7 +132,7 @@ class FindMyDataController(Controller):
         if verified is None:
             return see_other(PATH)
         holdings = finder.holdings(hub, directory, verified[1])
-        return page(request, FOUND, {"holdings": holdings, "done": bool(done)})
+        return stakeholder_page(request, FOUND, {"holdings": holdings, "done": bool(done)})
 
     @post("/withdraw-all", sync_to_thread=True)
     def withdraw_all(

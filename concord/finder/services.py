@@ -26,11 +26,13 @@ from concord.finder.models import FinderChallenge, FinderRequest, FinderSession
 from concord.finder.sealing import seal, unseal
 from concord.hub import Hub
 from concord.identifiers import InvalidIdentifier, normalise_email
+from concord.languages import DEFAULT
 from concord.mail.rendering import render_email
 from concord.mail.smtp import DeliveryError, build_message, deliver, new_message_id
 from concord.partners.services import all_partners
 from concord.secrets import keyed_hash, new_token, token_hash
 from concord.settings import Settings
+from concord.translations import N_, translate
 from consent.public import Evidence, NodeUnavailable, VaultDirectory
 
 log = logging.getLogger("concord.finder")
@@ -108,7 +110,9 @@ def request_code(
     try:
         address = normalise_email(raw_email)
     except InvalidIdentifier:
-        raise InvalidInput.one("email", "Enter an email address, like name@example.org.") from None
+        raise InvalidInput.one(
+            "email", N_("Enter an email address, like name@example.org.")
+        ) from None
     now = now or utcnow()
     keys = (address_key(settings, address), _client_key(settings, client_address))
     limits = (REQUESTS_PER_ADDRESS, REQUESTS_PER_CLIENT)
@@ -135,15 +139,17 @@ def request_code(
     return CodeRequest(cookie=cookie, address=address, code=code)
 
 
-def send_code(settings: Settings, request: CodeRequest) -> None:
-    """Email the code straight through the transport (the demo mailbox in demo mode)."""
+def send_code(settings: Settings, request: CodeRequest, *, language: str = DEFAULT) -> None:
+    """Email the code straight through the transport (the demo mailbox in demo mode), in
+    the language of the page that asked for it."""
     subject, text, html = render_email(
         "concord/mail",
         "find_my_data_code",
         {"code": request.code, "minutes": int(CODE_LIFETIME.total_seconds() // 60)},
+        language=language,
     )
     message = build_message(
-        sender=formataddr(("The partnership", settings.mail_from)),
+        sender=formataddr((translate(language, "The partnership"), settings.mail_from)),
         to=request.address,
         subject=subject,
         text=text,
@@ -170,13 +176,13 @@ def verify_code(
     now = now or utcnow()
     parts = _split(cookie)
     challenge = session.get(FinderChallenge, token_hash(parts[0])) if parts else None
-    gone = "This code has expired or was used. Ask for a new one."
+    gone = N_("This code has expired or was used. Ask for a new one.")
     if parts is None or challenge is None:
         raise ChallengeProblem(410, gone)
     if challenge.verified_at is not None or challenge.expires_at <= now:
         raise ChallengeProblem(410, gone)
     if challenge.attempts >= MAX_CODE_ATTEMPTS:
-        raise ChallengeProblem(429, "Too many wrong codes. Ask for a new one.")
+        raise ChallengeProblem(429, N_("Too many wrong codes. Ask for a new one."))
     token, sealed = parts
     expected = _code_hash(settings, token, "".join(code.split()))
     if not hmac.compare_digest(expected, challenge.code_hash):
@@ -190,7 +196,7 @@ def verify_code(
             .values(attempts=challenge.attempts + 1)
             .execution_options(synchronize_session=False)
         )
-        raise ChallengeProblem(400, "That code is not right. Check the email and try again.")
+        raise ChallengeProblem(400, N_("That code is not right. Check the email and try again."))
     address = unseal(settings.secret_key, token, sealed)
     if address is None or address_key(settings, address) != challenge.address_key:
         raise ChallengeProblem(410, gone)

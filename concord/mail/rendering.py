@@ -13,6 +13,8 @@ from typing import Any, NamedTuple
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from concord import translations
+from concord.languages import DEFAULT
 from concord.paths import TEMPLATES
 
 
@@ -24,17 +26,23 @@ class RenderedEmail(NamedTuple):
 
 @lru_cache(maxsize=1)
 def _environment() -> Environment:
-    return Environment(
+    env = Environment(
         loader=FileSystemLoader(TEMPLATES),
         autoescape=select_autoescape(enabled_extensions=("html",), default=False),
         undefined=StrictUndefined,
         keep_trailing_newline=True,
     )
+    translations.install(env)
+    return env
 
 
-def render_email(folder: str, template: str, context: Mapping[str, Any]) -> RenderedEmail:
-    """Render the triplet ``template`` in ``folder`` (relative to ``templates/``)."""
+def render_email(
+    folder: str, template: str, context: Mapping[str, Any], *, language: str = DEFAULT
+) -> RenderedEmail:
+    """Render the triplet ``template`` in ``folder`` (relative to ``templates/``), in
+    ``language``."""
     env = _environment()
+    context = {**context, "lang": language}
     subject = env.get_template(f"{folder}/{template}.subject.txt").render(context).strip()
     text = env.get_template(f"{folder}/{template}.txt").render(context)
     html = env.get_template(f"{folder}/{template}.html").render(context)

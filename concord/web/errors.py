@@ -17,23 +17,54 @@ from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Template
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
+from concord.translations import N_
 from concord.web.auth import API_PREFIX
+from concord.web.language import request_language
 from consent.public import NodeUnavailable
 
 log = logging.getLogger("concord.web")
 
 TITLES = {
-    400: "That request could not be understood",
-    401: "Please sign in",
-    403: "You do not have access to this page",
-    404: "Page not found",
-    405: "That action is not available here",
-    410: "This link has expired",
-    413: "That upload is too large",
-    429: "Too many attempts",
-    500: "Something went wrong on our side",
-    503: "A partner's vault node cannot be reached",
+    400: N_("That request could not be understood"),
+    401: N_("Please sign in"),
+    403: N_("You do not have access to this page"),
+    404: N_("Page not found"),
+    405: N_("That action is not available here"),
+    409: N_("That could not be done"),
+    410: N_("This link has expired"),
+    413: N_("That upload is too large"),
+    429: N_("Too many attempts"),
+    500: N_("Something went wrong on our side"),
+    503: N_("A partner's vault node cannot be reached"),
 }
+# Where stakeholders land from emails: their error pages speak their language, and lead
+# back to finding their data rather than to the staff sign-in.
+STAKEHOLDER_PATHS = ("/p/", "/u/", "/my-data", "/rsvp/")
+
+
+def error_page(
+    request: Request[Any, Any, Any],
+    status: int,
+    detail: str,
+    *,
+    reference: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> Template:
+    """The error page, in the stakeholder's language on the pages emails link to."""
+    context: dict[str, Any] = {
+        "status": status,
+        "title": TITLES.get(status, N_("That could not be done")),
+        "detail": detail,
+        "reference": reference,
+    }
+    if request.url.path.startswith(STAKEHOLDER_PATHS):
+        context.update(lang=request_language(request), stakeholder=True)
+    return Template(
+        template_name="concord/errors/page.html",
+        context=context,
+        status_code=status,
+        headers=headers,
+    )
 
 
 def _is_api(request: Request[Any, Any, Any]) -> bool:
@@ -61,16 +92,11 @@ def http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[
     detail = exc.detail
     if isinstance(exc, ValidationException) and detail.startswith("Validation failed"):
         # Litestar's own wording names the route; say what a person can do about it.
-        detail = (
+        detail = N_(
             "A field holds a character that cannot be stored (NUL), is longer than the form "
             "allows, or was sent twice. Go back, correct it and try again."
         )
-    return Template(
-        template_name="concord/errors/page.html",
-        context={"status": status, "title": TITLES.get(status, "Error"), "detail": detail},
-        status_code=status,
-        headers=headers,
-    )
+    return error_page(request, status, detail, headers=headers)
 
 
 def node_unavailable(request: Request[Any, Any, Any], exc: NodeUnavailable) -> Response[Any]:
@@ -82,12 +108,7 @@ def node_unavailable(request: Request[Any, Any, Any], exc: NodeUnavailable) -> R
         return Response(
             {"status_code": 503, "detail": detail}, status_code=503, media_type=MediaType.JSON
         )
-    return Template(
-        template_name="concord/errors/page.html",
-        context={"status": 503, "title": TITLES[503], "detail": detail},
-        status_code=503,
-        headers={"retry-after": "30"},
-    )
+    return error_page(request, 503, detail, headers={"retry-after": "30"})
 
 
 def server_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
@@ -108,11 +129,7 @@ def _failure(request: Request[Any, Any, Any], exc: Exception, status: int) -> Re
     if _is_api(request):
         body = {"status_code": status, "detail": title, "reference": reference}
         return Response(body, status_code=status, media_type=MediaType.JSON)
-    return Template(
-        template_name="concord/errors/page.html",
-        context={"status": status, "title": title, "detail": "", "reference": reference},
-        status_code=status,
-    )
+    return error_page(request, status, "", reference=reference)
 
 
 def _template(request: Request[Any, Any, Any]) -> str:

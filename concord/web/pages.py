@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from concord.accounts.viewer import Viewer
 from concord.inputs import MAX_FIELD_CHARS, row_id
+from concord.web.language import language_for
 
 
 def page(
@@ -36,6 +37,21 @@ def page(
     if partial and details and not details.boosted and not details.history_restore_request:
         name = partial
     return Template(template_name=name, context=context or {}, status_code=status_code)
+
+
+def stakeholder_page(
+    request: Request[Any, Any, Any],
+    template: str,
+    context: dict[str, Any],
+    *,
+    preferred: str | None = None,
+    status_code: int = 200,
+) -> Template:
+    """A page for a stakeholder, in their language: ``?lang=`` if they chose one, else the
+    ``preferred`` language of the contact the link is for, else their browser's."""
+    language = language_for(request, preferred)
+    chosen = {"lang": language, "lang_asked": bool(request.scope["state"].get("language_asked"))}
+    return page(request, template, {**context, **chosen}, status_code=status_code)
 
 
 def see_other(path: str) -> Redirect:

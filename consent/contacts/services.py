@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from concord.db import utcnow
 from concord.errors import InvalidInput
 from concord.identifiers import IdentifierKind, InvalidIdentifier, normalise_email, normalise_phone
+from concord.languages import SHIPPED, language_tag
 from consent.contacts.models import Contact, ContactChange, ContactTag, Identifier
 
 MAX_NAME = 200
@@ -125,6 +126,11 @@ def clean(entry: ContactInput, default_country: str) -> CleanContact | Problems:
             problems.errors["tags"] = "tags are words of at most 100 characters"
         elif tag not in tags:
             tags.append(tag)
+    language = language_tag(entry.language)
+    if language is None:
+        problems.errors["language"] = (
+            "not a language we write in: use " + ", ".join(SHIPPED) + " (or a tag such as fr-CA)"
+        )
     if problems:
         return problems
     return CleanContact(
@@ -132,7 +138,7 @@ def clean(entry: ContactInput, default_country: str) -> CleanContact | Problems:
         family_name=names["family_name"],
         organisation=names["organisation"],
         country=country,
-        language=entry.language.strip()[:20],
+        language=language or "",
         category=entry.category.strip()[:100],
         tags=tuple(tags),
         emails=tuple(emails),

@@ -150,6 +150,16 @@ def invited_tokens(
     return [(secrets.token_bytes(PSEUDONYM_BYTES), tokens_of.get(c, ())) for c in contact_ids]
 
 
+def in_language(
+    contact: Contact, subject: str, body: str, localised: Mapping[str, tuple[str, str]]
+) -> dict[str, str]:
+    """The subject and body of a message in the contact's language when the hub wrote it
+    in that language, else as given."""
+    chosen = localised.get(contact.language) if contact.language else None
+    subject, body = chosen or (subject, body)
+    return {"subject": subject, "body": body}
+
+
 def send_invitations(
     session: Session,
     settings: Settings,
@@ -189,8 +199,7 @@ def send_invitations(
                 kind=INVITATION,
                 template=INVITATION,
                 context={
-                    "subject": content.subject,
-                    "body": content.body,
+                    **in_language(contact, content.subject, content.body, content.localised),
                     "rsvp_url": f"{settings.rsvp_url_base}/rsvp/{rsvp}",
                 },
                 idempotency_key=f"event:{event_id}:invitation:{contact.id}",
@@ -247,12 +256,14 @@ def offer_place(
     ref: str,
     subject: str,
     body: str,
+    localised: Mapping[str, tuple[str, str]] | None = None,
 ) -> bool:
     """Move a waiting invitee to accepted and tell them; False if they are no longer waiting."""
     if not change_answer(session, ref, expected=Answer.WAITING, new=Answer.ACCEPTED):
         return False
     invitation = session.scalar(select(Invitation).where(Invitation.ref == ref))
     assert invitation is not None
+    contact = session.get_one(Contact, invitation.contact_id)
     # The place is theirs even if they withdrew from our mail since: the message is a courtesy.
     with contextlib.suppress(outbox.NotSendable):
         outbox.queue(
@@ -260,12 +271,12 @@ def offer_place(
             settings,
             partner_slug=partner_slug,
             partner_name=partner_name,
-            contact=session.get_one(Contact, invitation.contact_id),
+            contact=contact,
             purpose=session.get_one(Purpose, invitation.purpose_id),
             channel=Channel.EMAIL,
             kind=PLACE_OFFERED,
             template="message",
-            context={"subject": subject, "body": body},
+            context=in_language(contact, subject, body, localised or {}),
             idempotency_key=f"event:{invitation.event_id}:place:{invitation.contact_id}",
         )
     return True
@@ -338,6 +349,7 @@ def notify_cancellation(
     event_id: str,
     subject: str,
     body: str,
+    localised: Mapping[str, tuple[str, str]] | None = None,
     ics: str,
 ) -> int:
     """Tell this vault's invitees who had not declined that the event is cancelled; returns
@@ -351,18 +363,19 @@ def notify_cancellation(
             Invitation.answer != Answer.DECLINED,
         )
     ):
+        contact = session.get_one(Contact, invitation.contact_id)
         try:
             outbox.queue(
                 session,
                 settings,
                 partner_slug=partner_slug,
                 partner_name=partner_name,
-                contact=session.get_one(Contact, invitation.contact_id),
+                contact=contact,
                 purpose=session.get_one(Purpose, invitation.purpose_id),
                 channel=Channel.EMAIL,
                 kind="event_cancelled",
                 template="message",
-                context={"subject": subject, "body": body},
+                context=in_language(contact, subject, body, localised or {}),
                 idempotency_key=f"event:{event_id}:cancelled:{invitation.contact_id}",
                 attachments=[attachment],
             )

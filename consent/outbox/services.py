@@ -24,6 +24,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from concord.db import utcnow
+from concord.languages import DEFAULT, language_tag
 from concord.mail.engine import RUN_LIMIT, Claim, MessageStatus, Outbox
 from concord.mail.engine import NotSendable as NotSendable
 from concord.mail.engine import SendReport as SendReport
@@ -44,9 +45,10 @@ CONFIRMATION = "confirmation"
 OUTBOX = Outbox(OutboxMessage, "outbox message")
 
 
-def render(template: str, context: Mapping[str, Any]) -> RenderedEmail:
-    """Render the subject, text and html of one stakeholder email from its template triplet."""
-    return render_email("consent/mail", template, context)
+def render(template: str, context: Mapping[str, Any], *, language: str = DEFAULT) -> RenderedEmail:
+    """Render the subject, text and html of one stakeholder email from its template triplet,
+    in ``language``."""
+    return render_email("consent/mail", template, context, language=language)
 
 
 def reason_not_to_send(
@@ -136,6 +138,7 @@ def queue(
             "preferences_url": f"{base}/p/{preferences}",
             "unsubscribe_url": unsubscribe_url,
         },
+        language=language_tag(contact.language) or DEFAULT,
     )
     message = OutboxMessage(
         contact_id=contact.id,

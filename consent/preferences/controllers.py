@@ -18,8 +18,10 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 
 from concord.inputs import row_id
+from concord.translations import N_
 from concord.web.access import Access, access
-from concord.web.pages import FormBody, page, see_other
+from concord.web.language import keep_language
+from concord.web.pages import FormBody, see_other, stakeholder_page
 from consent.contacts.models import Contact
 from consent.db import Vaults
 from consent.host import Host
@@ -34,25 +36,30 @@ CENTRE = "consent/preferences/centre/page.html"
 CONFIRM = "consent/preferences/confirm/page.html"
 UNSUBSCRIBE = "consent/preferences/unsubscribe/page.html"
 MESSAGES = {
-    404: "We do not know this link. Please use the newest link from one of our emails, or "
-    "find your data at /my-data.",
-    410: "This link has expired or was used already. Every email we send carries a fresh "
-    "one; you can also find your data at /my-data.",
+    404: N_(
+        "We do not know this link. Please use the newest link from one of our emails, or "
+        "find your data at /my-data."
+    ),
+    410: N_(
+        "This link has expired or was used already. Every email we send carries a fresh "
+        "one; you can also find your data at /my-data."
+    ),
 }
-CANNOT_CONFIRM = (
+CANNOT_CONFIRM = N_(
     "We cannot send you a confirmation email at the moment, so we cannot record this choice. "
     "Please contact us directly."
 )
+CHOOSE = N_("Choose one of the options.")
 DONE = {
-    "withdrawn": "Done: we will no longer write to you for that.",
-    "given": "Thank you: your choice is saved.",
-    "pending": "Almost done: we have sent you an email. Follow its link to confirm.",
-    "unchanged": "Nothing needed changing.",
-    "everything": "Done: you have withdrawn from everything we send.",
-    "profile": "Thank you: your details are corrected.",
-    "confirmed": "Confirmed: thank you.",
-    "erasure": "We have your request to erase your data. We will confirm within one month.",
-    "objection": "Done: we will send you no direct marketing, now or after a future import.",
+    "withdrawn": N_("Done: we will no longer write to you for that."),
+    "given": N_("Thank you: your choice is saved."),
+    "pending": N_("Almost done: we have sent you an email. Follow its link to confirm."),
+    "unchanged": N_("Nothing needed changing."),
+    "everything": N_("Done: you have withdrawn from everything we send."),
+    "profile": N_("Thank you: your details are corrected."),
+    "confirmed": N_("Confirmed: thank you."),
+    "erasure": N_("We have your request to erase your data. We will confirm within one month."),
+    "objection": N_("Done: we will send you no direct marketing, now or after a future import."),
 }
 
 
@@ -65,6 +72,11 @@ def holder_of(host: Host, vaults: Vaults, token: str, kind: LinkKind) -> LinkHol
         return locate(host, vaults, token, kind)
     except links.LinkProblem as problem:
         raise _link_error(problem) from None
+
+
+def _language_of(vaults: Vaults, holder: LinkHolder) -> str:
+    with vaults.transaction(holder.partner_slug) as session:
+        return session.get_one(Contact, holder.contact_id).language
 
 
 def _evidence(request: Request[Any, Any, Any], token: str) -> preferences.Evidence:
@@ -105,6 +117,7 @@ class PreferenceCentreController(Controller):
                     "given_name": contact.given_name,
                     "family_name": contact.family_name,
                     "organisation": contact.organisation,
+                    "language": contact.language,
                 },
                 "choices": [
                     {
@@ -119,7 +132,8 @@ class PreferenceCentreController(Controller):
                     for c in choices
                 ],
             }
-        return page(request, CENTRE, context)
+            preferred = contact.language
+        return stakeholder_page(request, CENTRE, context, preferred=preferred)
 
     @post("/consent", sync_to_thread=True)
     def change(
@@ -138,7 +152,7 @@ class PreferenceCentreController(Controller):
         except ValueError:
             purpose_id = None
         if purpose_id is None:
-            raise HTTPException(status_code=400, detail="Choose one of the options.")
+            raise HTTPException(status_code=400, detail=CHOOSE)
         choice = data.get("choice")
         with vaults.transaction(holder.partner_slug) as session:
             purpose = session.get(Purpose, purpose_id)
@@ -151,7 +165,7 @@ class PreferenceCentreController(Controller):
                     "withdraw",
                 )
             ):
-                raise HTTPException(status_code=400, detail="Choose one of the options.")
+                raise HTTPException(status_code=400, detail=CHOOSE)
             if choice == "withdraw":
                 changed = preferences.withdraw(
                     session,
@@ -177,7 +191,7 @@ class PreferenceCentreController(Controller):
                 except preferences.CannotConfirm:
                     raise HTTPException(status_code=409, detail=CANNOT_CONFIRM) from None
                 outcome = state.value if state else "unchanged"
-        return see_other(f"/p/{token}?done={outcome}")
+        return see_other(keep_language(request, f"/p/{token}?done={outcome}"))
 
     @post("/withdraw-all", sync_to_thread=True)
     def withdraw_all(
@@ -195,11 +209,12 @@ class PreferenceCentreController(Controller):
                 method=CollectionMethod.PREFERENCE_CENTRE,
                 evidence=_evidence(request, token),
             )
-        return see_other(f"/p/{token}?done=everything")
+        return see_other(keep_language(request, f"/p/{token}?done=everything"))
 
     @post("/profile", sync_to_thread=True)
     def profile(
         self,
+        request: Request[Any, Any, Any],
         host: NamedDependency[Host],
         vaults: NamedDependency[Vaults],
         token: FromPath[str],
@@ -210,7 +225,8 @@ class PreferenceCentreController(Controller):
             changed = preferences.correct_profile(
                 session, session.get_one(Contact, holder.contact_id), data
             )
-        return see_other(f"/p/{token}?done={'profile' if changed else 'unchanged'}")
+        outcome = "profile" if changed else "unchanged"
+        return see_other(keep_language(request, f"/p/{token}?done={outcome}"))
 
     @get("/confirm/{confirm_token:str}", sync_to_thread=True)
     def confirm_form(
@@ -228,7 +244,8 @@ class PreferenceCentreController(Controller):
             "partner_name": holder.partner_name,
             "purpose_name": purpose_name,
         }
-        return page(request, CONFIRM, context)
+        preferred = _language_of(vaults, holder)
+        return stakeholder_page(request, CONFIRM, context, preferred=preferred)
 
     @post("/confirm/{confirm_token:str}", sync_to_thread=True)
     def confirm(
@@ -243,7 +260,8 @@ class PreferenceCentreController(Controller):
         with vaults.transaction(holder.partner_slug) as session:
             link = links.resolve(session, confirm_token, LinkKind.CONFIRM)
             confirmed = preferences.confirm(session, link, evidence=_evidence(request, token))
-        return see_other(f"/p/{token}?done={'confirmed' if confirmed else 'unchanged'}")
+        outcome = "confirmed" if confirmed else "unchanged"
+        return see_other(keep_language(request, f"/p/{token}?done={outcome}"))
 
     def _confirmation(
         self, host: Host, vaults: Vaults, token: str, confirm_token: str
@@ -306,6 +324,7 @@ class UnsubscribeController(Controller):
             assert link.purpose_id is not None and link.channel is not None
             purpose_name = session.get_one(Purpose, link.purpose_id).name
             channel = link.channel.value
+            preferred = session.get_one(Contact, link.contact_id).language
         context = {
             "token": token,
             "partner_name": holder.partner_name,
@@ -313,4 +332,4 @@ class UnsubscribeController(Controller):
             "channel": channel,
             "done": done,
         }
-        return page(request, UNSUBSCRIBE, context)
+        return stakeholder_page(request, UNSUBSCRIBE, context, preferred=preferred)

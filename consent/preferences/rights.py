@@ -18,14 +18,16 @@ from litestar.params import FromPath
 from litestar.response import Template
 from sqlalchemy.orm import Session
 
+from concord.translations import N_
 from concord.web.access import Access, access
-from concord.web.pages import FormBody, page, see_other
+from concord.web.language import keep_language
+from concord.web.pages import FormBody, see_other, stakeholder_page
 from consent.audit import chain as audit
 from consent.db import Vaults
 from consent.host import Host
 from consent.links.locate import LinkHolder
 from consent.links.models import LinkKind
-from consent.preferences.controllers import holder_of
+from consent.preferences.controllers import CHOOSE, holder_of
 from consent.preferences.services import ACTOR as STAKEHOLDER
 from consent.rights.models import RequestKind, Verification
 from consent.rights.requests import receive_request
@@ -34,6 +36,7 @@ from consent.rights.subject_data import SubjectData, subject_data
 from consent.suppression.services import SuppressionKey
 
 DATA = "consent/preferences/data/page.html"
+NO_LONGER_HELD = N_("We no longer hold data about you.")
 
 
 def _audit(vaults: Vaults, partner: str, action: str, detail: str) -> None:
@@ -52,7 +55,7 @@ def _copy(session: Session, host: Host, partner: str, contact_id: int) -> Subjec
         session, contact_id, partner=partner, inactive_months=host.settings.inactive_months
     )
     if copy is None:
-        raise HTTPException(status_code=404, detail="We no longer hold data about you.")
+        raise HTTPException(status_code=404, detail=NO_LONGER_HELD)
     request = receive_request(
         session,
         contact_id=contact_id,
@@ -83,7 +86,8 @@ class StakeholderRightsController(Controller):
     ) -> Template:
         copy, holder = self._given(host, vaults, token, "html")
         context = {"token": token, "data": copy, "partner_name": holder.partner_name}
-        return page(request, DATA, context)
+        preferred = copy.section("profile").records[0].get("language", "")
+        return stakeholder_page(request, DATA, context, preferred=preferred)
 
     @get("/data.json", sync_to_thread=True)
     def data_json(
@@ -102,6 +106,7 @@ class StakeholderRightsController(Controller):
     @post("/requests", sync_to_thread=True)
     def ask(
         self,
+        request: Request[Any, Any, Any],
         host: NamedDependency[Host],
         vaults: NamedDependency[Vaults],
         token: FromPath[str],
@@ -109,7 +114,7 @@ class StakeholderRightsController(Controller):
     ) -> Response[Any]:
         kind = data.get("kind")
         if kind not in ("erasure", "objection"):
-            raise HTTPException(status_code=400, detail="Choose one of the options.")
+            raise HTTPException(status_code=400, detail=CHOOSE)
         holder = holder_of(host, vaults, token, LinkKind.PREFERENCES)
         with vaults.transaction(holder.partner_slug) as session:
             if kind == "objection":
@@ -130,7 +135,7 @@ class StakeholderRightsController(Controller):
                 )
             request_id = logged.id
         _audit(vaults, holder.partner_slug, f"rights.{kind}_received", f"request={request_id}")
-        return see_other(f"/p/{token}?done={kind}")
+        return see_other(keep_language(request, f"/p/{token}?done={kind}"))
 
     def _given(
         self, host: Host, vaults: Vaults, token: str, form: str

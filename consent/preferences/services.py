@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from concord.db import utcnow
+from concord.languages import language_tag
 from concord.secrets import token_hash
 from concord.settings import Settings
 from consent.contacts.models import Contact, ContactChange
@@ -230,13 +231,18 @@ def confirm(
 
 
 def correct_profile(session: Session, contact: Contact, form: dict[str, str]) -> list[str]:
-    """Apply the stakeholder's corrections to name and organisation; returns what changed."""
+    """Apply the stakeholder's corrections to name, organisation and the language of the
+    messages they get (a shipped one, or left as it is); returns what changed."""
     changed: list[str] = []
     for field, limit in NAME_LIMITS.items():
         value = " ".join(form.get(field, "").split())[:limit]
         if field in form and value != getattr(contact, field):
             setattr(contact, field, value)
             changed.append(field.replace("_", " "))
+    language = language_tag(form.get("language", "")[:35])
+    if language and language != contact.language:
+        contact.language = language
+        changed.append("language")
     if changed:
         contact.refresh_search()
         contact.updated_at = utcnow()

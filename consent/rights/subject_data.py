@@ -20,6 +20,7 @@ from sqlalchemy import Table, func, select
 from sqlalchemy.orm import Session
 
 from concord.db import utcnow
+from concord.translations import N_
 from consent.contacts.export import neutralise
 from consent.contacts.models import Contact, ContactChange
 from consent.importing.models import ImportBatch
@@ -44,6 +45,58 @@ COVERED = frozenset(
 
 Record = dict[str, str]
 
+# What each field of the copy is called on the page (the JSON and CSV keep the keys).
+FIELD_LABELS: dict[str, str] = {
+    "added_at": N_("Added at"),
+    "at": N_("When"),
+    "by": N_("By"),
+    "category": N_("Category"),
+    "channel": N_("Channel"),
+    "channels": N_("Channels"),
+    "country": N_("Country"),
+    "description": N_("Description"),
+    "done_at": N_("Done at"),
+    "due_at": N_("Due at"),
+    "evidence": N_("Evidence"),
+    "family_name": N_("Family name"),
+    "file_name": N_("File name"),
+    "given_name": N_("Given name"),
+    "identity_checked_by": N_("Identity checked by"),
+    "import_batch": N_("Import"),
+    "imported_at": N_("Imported at"),
+    "kept_until": N_("Kept until"),
+    "kind": N_("Kind"),
+    "language": N_("Language"),
+    "last_changed_at": N_("Last changed at"),
+    "latest_record": N_("Latest record"),
+    "lawful_basis": N_("Lawful basis"),
+    "legal_basis": N_("Legal basis"),
+    "method": N_("Method"),
+    "name": N_("Name"),
+    "notice_version": N_("Notice version"),
+    "organisation": N_("Organisation"),
+    "processing_restricted": N_("Processing restricted"),
+    "published_at": N_("Published at"),
+    "purpose": N_("Purpose"),
+    "purpose_name": N_("Purpose name"),
+    "received_at": N_("Received at"),
+    "record_id": N_("Record"),
+    "recorded_by": N_("Recorded by"),
+    "request": N_("Request"),
+    "retention_days": N_("Retention days"),
+    "rule": N_("Rule"),
+    "since": N_("Since"),
+    "source": N_("Source"),
+    "state": N_("State"),
+    "status": N_("Status"),
+    "tag": N_("Tag"),
+    "text": N_("Text"),
+    "valid_until": N_("Valid until"),
+    "value": N_("Value"),
+    "version": N_("Version"),
+    "what": N_("What"),
+}
+
 
 @dataclass(frozen=True)
 class Section:
@@ -64,6 +117,11 @@ class SubjectData:
 
     def section(self, name: str) -> Section:
         return next(s for s in self.sections if s.name == name)
+
+    @property
+    def labels(self) -> dict[str, str]:
+        """What each field is called on the page."""
+        return FIELD_LABELS
 
     @property
     def record_count(self) -> int:
@@ -118,7 +176,7 @@ def _profile(contact: Contact) -> Section:
         "added_at": _text(contact.created_at),
         "last_changed_at": _text(contact.updated_at),
     }
-    return Section("profile", "Profile", [record])
+    return Section("profile", N_("Profile"), [record])
 
 
 def _identifiers(contact: Contact) -> Section:
@@ -126,7 +184,7 @@ def _identifiers(contact: Contact) -> Section:
         {"kind": i.kind, "value": i.value, "added_at": _text(i.created_at)}
         for i in contact.identifiers
     ]
-    return Section("identifiers", "Email addresses and phone numbers", records)
+    return Section("identifiers", N_("Email addresses and phone numbers"), records)
 
 
 def _consent(
@@ -172,8 +230,8 @@ def _consent(
     notices = {(e.purpose_id, e.notice_version) for e in events if e.notice_version is not None}
     batches = {e.import_batch_id for e in events if e.import_batch_id}
     return (
-        Section("consent_now", "Consent now", now),
-        Section("consent_history", "Consent history (the ledger)", history),
+        Section("consent_now", N_("Consent now"), now),
+        Section("consent_history", N_("Consent history (the ledger)"), history),
         notices,
         batches,
     )
@@ -194,7 +252,7 @@ def _notices(session: Session, seen: set[tuple[int, int]], purposes: dict[int, P
                     "text": notice.text,
                 }
             )
-    return Section("notices", "Notices the consent records refer to", records)
+    return Section("notices", N_("Notices the consent records refer to"), records)
 
 
 def _purposes(purposes: dict[int, Purpose], used: set[int]) -> Section:
@@ -210,7 +268,7 @@ def _purposes(purposes: dict[int, Purpose], used: set[int]) -> Section:
         for p in sorted(purposes.values(), key=lambda p: p.code)
         if p.id in used
     ]
-    return Section("purposes", "Purposes the data is processed for", records)
+    return Section("purposes", N_("Purposes the data is processed for"), records)
 
 
 def _sources(session: Session, batch_ids: set[str], contact: Contact) -> Section:
@@ -238,7 +296,7 @@ def _sources(session: Session, batch_ids: set[str], contact: Contact) -> Section
         records.append(
             {"kind": "added by staff", "recorded_by": added.actor, "at": _text(added.at)}
         )
-    return Section("sources", "Where the data came from", records)
+    return Section("sources", N_("Where the data came from"), records)
 
 
 def _changes(session: Session, contact_id: int) -> Section:
@@ -248,7 +306,7 @@ def _changes(session: Session, contact_id: int) -> Section:
         .order_by(ContactChange.id)
     )
     records = [{"at": _text(c.at), "by": c.actor, "what": c.summary} for c in rows]
-    return Section("changes", "Changes made to the record", records)
+    return Section("changes", N_("Changes made to the record"), records)
 
 
 def _requests(session: Session, contact_id: int) -> Section:
@@ -269,7 +327,7 @@ def _requests(session: Session, contact_id: int) -> Section:
         }
         for r in rows
     ]
-    return Section("requests", "Requests about the data", records)
+    return Section("requests", N_("Requests about the data"), records)
 
 
 def _other_tables(session: Session, contact_id: int) -> list[Section]:
@@ -328,7 +386,7 @@ def _retention(
             "kept_until": _text(add_months(latest, inactive_months)),
         }
     )
-    return Section("retention", "How long the data is kept", records)
+    return Section("retention", N_("How long the data is kept"), records)
 
 
 def subject_data(
@@ -344,7 +402,7 @@ def subject_data(
     sections = [
         _profile(contact),
         _identifiers(contact),
-        Section("tags", "Tags", [{"tag": tag} for tag in contact.tag_list]),
+        Section("tags", N_("Tags"), [{"tag": tag} for tag in contact.tag_list]),
         now,
         history,
         _notices(session, notices, purposes),

@@ -18,25 +18,39 @@ from concord.errors import InvalidInput
 from concord.hub import Hub
 from concord.partners.models import Partner
 from concord.partnership.settings import current
+from concord.translations import N_
 from concord.web.access import Access, access
-from concord.web.pages import FormBody, page, see_other, viewer_of
-from consent.public import Answer, Audience, UnknownPurpose, VaultDirectory
+from concord.web.language import keep_language
+from concord.web.pages import FormBody, page, see_other, stakeholder_page, viewer_of
+from consent.public import Audience, UnknownPurpose, VaultDirectory
 from outreach.events import services
 from outreach.events.lists import ListBusy, cancel_event, commit_list, count_attendance
 from outreach.events.models import EventHost, EventStatus, HostStatus, JointEvent
-from outreach.events.rsvp import Choice, LinkProblem, RsvpClosed, answer, invitation
+from outreach.events.rsvp import (
+    Choice,
+    InvitationHandle,
+    LinkProblem,
+    RsvpClosed,
+    answer,
+    invitation,
+)
 from outreach.matching.disclosure import publish
 
 LINK_MESSAGES = {
-    404: "We do not know this link. Please use the link in your newest invitation.",
-    410: "This invitation link has expired: the event is over.",
+    404: N_("We do not know this link. Please use the link in your newest invitation."),
+    410: N_("This invitation link has expired: the event is over."),
 }
 ANSWERED = {
-    "accepted": "Thank you: your place is booked. We look forward to seeing you.",
-    "declined": "Thank you for letting us know: you have declined.",
-    "waiting": "The event is full, so you are on the waiting list. If a place opens up it "
-    "is yours, and we will email you.",
+    "accepted": N_("Thank you: your place is booked. We look forward to seeing you."),
+    "declined": N_("Thank you for letting us know: you have declined."),
+    "waiting": N_(
+        "The event is full, so you are on the waiting list. If a place opens up it "
+        "is yours, and we will email you."
+    ),
 }
+CHOOSE_ANSWER = N_("Choose to accept or decline.")
+CANCELLED = N_("This event is cancelled.")
+REGISTRATION_CLOSED = N_("Registration for this event has closed.")
 
 
 def _event(hub: Hub, event_id: str) -> JointEvent:
@@ -379,7 +393,8 @@ class RsvpController(Controller):
                 status_code=problem.status, detail=LINK_MESSAGES[problem.status]
             ) from None
         event = _event(hub, handle.event_id)
-        return _rsvp_page(request, hub, event, token, handle.answer, ANSWERED.get(done or ""))
+        done_text = ANSWERED.get(done or "")
+        return _rsvp_page(request, hub, event, token, handle, done_text)
 
     @post("/", sync_to_thread=True)
     def answer(
@@ -393,7 +408,7 @@ class RsvpController(Controller):
         try:
             choice = Choice(data.get("answer", ""))
         except ValueError:
-            raise HTTPException(status_code=400, detail="Choose to accept or decline.") from None
+            raise HTTPException(status_code=400, detail=CHOOSE_ANSWER) from None
         try:
             result = answer(hub, directory, token, choice)
         except LinkProblem as problem:
@@ -402,7 +417,7 @@ class RsvpController(Controller):
             ) from None
         except RsvpClosed as closed:
             raise HTTPException(status_code=409, detail=closed.reason) from None
-        return see_other(f"/rsvp/{token}?done={result.answer.value}")
+        return see_other(keep_language(request, f"/rsvp/{token}?done={result.answer.value}"))
 
 
 def _rsvp_page(
@@ -410,19 +425,19 @@ def _rsvp_page(
     hub: Hub,
     event: JointEvent,
     token: str,
-    current_answer: Answer,
+    handle: InvitationHandle,
     done: str | None,
 ) -> Template:
     with hub.transaction() as session:
         hosts = services.hosts(session, event.id)
     names = _names(hub)
-    return page(
+    return stakeholder_page(
         request,
         "outreach/events/rsvp/page.html",
         {
             "event": event,
             "token": token,
-            "answer": current_answer.value,
+            "answer": handle.answer.value,
             "done": done,
             "hosts": [
                 names.get(h.partner_slug, h.partner_slug)
@@ -430,11 +445,11 @@ def _rsvp_page(
                 if h.status is HostStatus.ACCEPTED
             ],
             "full": event.accepted >= event.capacity,
-            "closed": "This event is cancelled."
+            "closed": CANCELLED
             if event.status is EventStatus.CANCELLED
-            else "Registration for this event has closed."
+            else REGISTRATION_CLOSED
             if event.registration_deadline <= utcnow()
             else None,
-            "local": services.local_time,
         },
+        preferred=handle.language,
     )

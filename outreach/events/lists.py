@@ -17,7 +17,6 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, insert, select, update
 
@@ -35,6 +34,7 @@ from consent.public import (
     UnknownPurpose,
     VaultDirectory,
 )
+from outreach.events import wording
 from outreach.events.ics import invitation_ics
 from outreach.events.models import (
     EventHost,
@@ -74,21 +74,8 @@ def _event_and_host(hub: Hub, event_id: str, partner_slug: str) -> tuple[JointEv
 
 
 def invitation_text(event: JointEvent, partner_name: str) -> tuple[str, str]:
-    """The subject and body of an invitation (the RSVP link is added below the body)."""
-    zone = ZoneInfo(event.timezone)
-    start = event.starts_at.astimezone(zone)
-    end = event.ends_at.astimezone(zone)
-    deadline = event.registration_deadline.astimezone(zone)
-    where = ", ".join(part for part in (event.venue, event.online_url) if part)
-    body = (
-        f"{partner_name} invites you to {event.title}.\n\n"
-        f"When: {start:%A %d %B %Y, %H:%M} to {end:%H:%M} ({event.timezone})\n"
-        f"Where: {where}\n\n"
-        + (f"{event.description}\n\n" if event.description else "")
-        + f"Please answer by {deadline:%d %B %Y, %H:%M} ({event.timezone}). "
-        "The calendar file attached adds the event to your calendar."
-    )
-    return f"Invitation: {event.title}", body
+    """The subject and body of an invitation in English (the RSVP link is added below)."""
+    return wording.invitation(event, partner_name)
 
 
 def commit_list(
@@ -205,6 +192,9 @@ def _match_and_send(
             event, organiser_name=partner_name, organiser_address=settings.mail_from
         ),
         expires_at=event.ends_at,
+        localised=wording.in_every_language(
+            lambda language: wording.invitation(event, partner_name, language)
+        ),
     )
     report = vaults.vault(partner_slug).send_event_invitations(
         event.id, content, partner_name=partner_name, skip=sorted(skip)
@@ -285,12 +275,15 @@ def cancel_event(
             names[slug] = partner.name if partner else slug
     queued = 0
     for slug in committed:
+        subject, body = wording.cancellation(event.title)
         cancellation = Cancellation(
-            subject=f"Cancelled: {event.title}",
-            body=f"We are sorry: {event.title} is cancelled. The calendar file attached "
-            "removes it from your calendar.",
+            subject=subject,
+            body=body,
             ics=invitation_ics(
                 event, organiser_name=names[slug], organiser_address=settings.mail_from
+            ),
+            localised=wording.in_every_language(
+                lambda language: wording.cancellation(event.title, language)
             ),
         )
         queued += vaults.vault(slug).notify_event_cancelled(

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
+from functools import partial
 
 from sqlalchemy import delete, exists, select, update
 from sqlalchemy.orm import Session
@@ -22,7 +23,9 @@ from sqlalchemy.orm import Session
 from concord.db import utcnow
 from concord.hub import Hub
 from concord.partners.services import all_partners, by_slug
+from concord.translations import N_
 from consent.public import Answer, PlaceOffer, VaultDirectory
+from outreach.events import wording
 from outreach.events.models import EventHost, EventStatus, JointEvent, WaitingPlace
 
 
@@ -55,6 +58,7 @@ class InvitationHandle:
     ref: str
     event_id: str
     answer: Answer
+    language: str = ""
 
 
 @dataclass(frozen=True)
@@ -84,7 +88,7 @@ def invitation(hub: Hub, vaults: VaultDirectory, rsvp_token: str) -> InvitationH
             continue
         if found.expired:
             raise LinkProblem(410)
-        return InvitationHandle(slug, found.ref, found.event_id, found.answer)
+        return InvitationHandle(slug, found.ref, found.event_id, found.answer, found.language)
     raise LinkProblem(404)
 
 
@@ -142,9 +146,9 @@ def answer(hub: Hub, vaults: VaultDirectory, rsvp_token: str, choice: Choice) ->
     if event is None:
         raise LinkProblem(404)
     if event.status is not EventStatus.OPEN:
-        raise RsvpClosed("This event is cancelled.")
+        raise RsvpClosed(N_("This event is cancelled."))
     if event.registration_deadline <= utcnow():
-        raise RsvpClosed("Registration for this event has closed.")
+        raise RsvpClosed(N_("Registration for this event has closed."))
     if choice is Choice.ACCEPT:
         return _accept(hub, vaults, handle, rsvp_token)
     return _decline(hub, vaults, handle)
@@ -246,10 +250,11 @@ def promote_waiting(hub: Hub, vaults: VaultDirectory, event_id: str) -> int:
                 _give_back_place(session, event_id)  # another promoter took this one
                 continue
         try:
+            subject, body = wording.place_offer(title)
             offer = PlaceOffer(
-                subject=f"A place for you: {title}",
-                body=f"A place has opened up at {title}, and it is yours. "
-                "If you can no longer come, please decline with the link in your invitation.",
+                subject=subject,
+                body=body,
+                localised=wording.in_every_language(partial(wording.place_offer, title)),
             )
             offered = vaults.vault(place[1]).offer_event_place(
                 place[2], offer, partner_name=partner_name
