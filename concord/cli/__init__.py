@@ -323,7 +323,9 @@ def _register_package_commands() -> None:
     from concord.cli.matching import match
     from concord.cli.node import node
     from concord.cli.retention import retention
+    from concord.cli.translations import translations
 
+    main.add_command(translations)
     main.add_command(match)
     main.add_command(retention)
     main.add_command(node)

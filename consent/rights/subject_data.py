@@ -49,7 +49,7 @@ Record = dict[str, str]
 FIELD_LABELS: dict[str, str] = {
     "added_at": N_("Added at"),
     "at": N_("When"),
-    "by": N_("By"),
+    "by": N_("Changed by"),
     "category": N_("Category"),
     "channel": N_("Channel"),
     "channels": N_("Channels"),
