@@ -69,6 +69,7 @@ from consent.host import Host
 from consent.importing.controllers import import_controllers
 from consent.in_process import InProcessDirectory
 from consent.invitations.controllers import AttendanceController
+from consent.mail_settings.controllers import MailSettingsController
 from consent.outbox.controllers import StakeholderMailboxController
 from consent.overview.controllers import VaultOverviewController
 from consent.preferences.controllers import PreferenceCentreController, UnsubscribeController
@@ -121,6 +122,7 @@ VAULT_PAGES: list[Any] = [
     RightsRequestsController,
     ContactRightsController,
     RetentionController,
+    MailSettingsController,
     ProcessingRecordsController,
     AttendanceController,
 ]

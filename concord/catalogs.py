@@ -23,7 +23,7 @@ MAPPING = ROOT / "babel.cfg"
 def extract() -> Catalog:
     """Every marked text of the code and templates, as a template catalog."""
     with MAPPING.open(encoding="utf-8") as config:
-        method_map, options_map = parse_mapping_cfg(config)
+        method_map, options_map = parse_mapping_cfg(config)  # type: ignore[no-untyped-call]
     template = Catalog(domain=DOMAIN, project="Concord", charset="utf-8")
     for filename, lineno, message, comments, context in extract_from_dir(
         ROOT, method_map, options_map, keywords=KEYWORDS, strip_comment_tags=True

@@ -8,6 +8,7 @@ from consent.importing.models import ImportBatch, RejectedRow
 from consent.invitations.models import Invitation, InvitedEvent
 from consent.ledger.models import ConsentEvent, CurrentConsent
 from consent.links.models import StakeholderLink
+from consent.mail_settings.models import MailSettings
 from consent.outbox.models import OutboxMessage
 from consent.overlap.models import OverlapFlag, RoundPseudonym
 from consent.purposes.models import Notice, Purpose
@@ -28,6 +29,7 @@ __all__ = [
     "ImportBatch",
     "Invitation",
     "InvitedEvent",
+    "MailSettings",
     "Notice",
     "OutboxMessage",
     "OverlapFlag",

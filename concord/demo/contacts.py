@@ -53,6 +53,7 @@ HEADER: tuple[str, ...] = (
     "country",
     "category",
     "tags",
+    "language",
 )
 CATEGORIES: tuple[str, ...] = ("company", "ngo", "union", "community", "public body")
 
@@ -176,6 +177,11 @@ _TAGS: tuple[str, ...] = (
 )  # fmt: skip
 # Cross-border contacts give the matcher numbers whose country differs from the partner's.
 _FOREIGN_COUNTRIES: tuple[str, ...] = ("FR", "NL", "BE")
+# The language most people of a country read; others are spread over every shipped one.
+_LANGUAGES_BY_COUNTRY: dict[str, str] = {
+    "GB": "en", "IE": "en", "AT": "de", "DE": "de", "FR": "fr", "BE": "fr", "NL": "en",
+}  # fmt: skip
+_LANGUAGES: tuple[str, ...] = ("en", "fr", "es", "de", "pt")
 _GMAIL = "gmail.com"
 _GOOGLEMAIL = "googlemail.com"
 
@@ -510,6 +516,8 @@ def generate(
         raise ValueError("people and invalid_rows_per_partner must not be negative")
 
     rng = random.Random(seed)
+    # Languages come from a stream of their own, so the people and the truth stay as they were.
+    languages = random.Random(f"{seed}/languages")
     plan = _subset_plan(len(partners))
     quotas = _apportion(people, [weight for _, weight in plan])
     assignment = [index for index, quota in enumerate(quotas) for _ in range(quota)]
@@ -564,6 +572,9 @@ def generate(
             dotted += suffix
             email_locals = (dotted, dotted.replace(".", "")) if is_gmail else (dotted,)
         phone = phones.allocate(country) if has_phone else None
+        language = _LANGUAGES_BY_COUNTRY.get(country, "en")
+        if languages.random() < 0.3:
+            language = languages.choice(_LANGUAGES)
 
         kinds = _row_kinds(rng, len(members), has_email, has_phone)
         for partner_index, kind in zip(members, kinds, strict=True):
@@ -582,6 +593,8 @@ def generate(
                     "country": row_country,
                     "category": category,
                     "tags": _tags(rng),
+                    # Not every partner has recorded it: those fall back to the default.
+                    "language": language if languages.random() < 0.85 else "",
                 }
             )
         per_subset[subset_index] += 1
@@ -608,6 +621,7 @@ def generate(
                     "country": rng.choice(("", partner.country)),
                     "category": category,
                     "tags": "",
+                    "language": "",
                 }
             )
         rng.shuffle(partner_rows)

@@ -16,7 +16,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict
 from datetime import datetime
 from email.message import EmailMessage
-from email.utils import formataddr
 from functools import partial
 from typing import Any
 
@@ -24,7 +23,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from concord.db import utcnow
-from concord.languages import DEFAULT, language_tag
+from concord.languages import DEFAULT
 from concord.mail.engine import RUN_LIMIT, Claim, MessageStatus, Outbox
 from concord.mail.engine import NotSendable as NotSendable
 from concord.mail.engine import SendReport as SendReport
@@ -36,6 +35,7 @@ from consent.db import Vaults
 from consent.ledger.models import ConsentState, CurrentConsent
 from consent.links import services as links
 from consent.links.models import LinkKind
+from consent.mail_settings import services as mail_settings
 from consent.outbox.models import OutboxMessage
 from consent.purposes.models import Channel, LegalBasis, Purpose
 from consent.suppression.services import SuppressionKey, suppressed
@@ -128,6 +128,7 @@ def queue(
         unsubscribe_url = f"{base}/u/{unsubscribe}"
         headers["List-Unsubscribe"] = f"<{unsubscribe_url}>"
         headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    identity = mail_settings.current(session)
     subject, text, html = render(
         template,
         {
@@ -138,14 +139,14 @@ def queue(
             "preferences_url": f"{base}/p/{preferences}",
             "unsubscribe_url": unsubscribe_url,
         },
-        language=language_tag(contact.language) or DEFAULT,
+        language=identity.language_for(contact.language),
     )
     message = OutboxMessage(
         contact_id=contact.id,
         purpose_id=purpose.id,
         channel=channel,
         kind=kind,
-        sender=formataddr((partner_name, settings.mail_from)),
+        sender=identity.sender(partner_name, settings),
         to_address=address,
         subject=subject[:300],
         text_body=text,

@@ -134,9 +134,7 @@ def test_a_spanish_browser_gets_spanish_pages(anonymous: TestClient[Litestar]) -
     assert 'href="/my-data"' in missing.text and 'href="/"' not in missing.text.split("<main")[1]
 
 
-def test_lang_switches_one_click_unsubscribe_without_a_cookie(
-    world: World, app: Litestar
-) -> None:
+def test_lang_switches_one_click_unsubscribe_without_a_cookie(world: World, app: Litestar) -> None:
     contact_id = _speaking(world, "fr")
     with world.vaults.transaction(PARTNER_A) as session:
         token = links.issue(

@@ -5,6 +5,7 @@ finds no text the catalogs lack."""
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 import pytest
 
@@ -16,8 +17,8 @@ TRANSLATED = [language for language in SHIPPED if language != DEFAULT]
 PLACEHOLDER = re.compile(r"%\((\w+)\)s|%%")
 
 
-def _ids(message_id: str | tuple[str, ...]) -> tuple[str, ...]:
-    return message_id if isinstance(message_id, tuple) else (message_id,)
+def _ids(message_id: str | Sequence[str]) -> tuple[str, ...]:
+    return (message_id,) if isinstance(message_id, str) else tuple(message_id)
 
 
 @pytest.mark.parametrize("language", TRANSLATED)

@@ -1,0 +1,1 @@
+"""How a partner writes to its stakeholders: default language, sender name and address."""
