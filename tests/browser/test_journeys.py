@@ -14,6 +14,7 @@ import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright
 
 from concord.cli.demo import demo_accounts
+from tests.browser import accessibility
 from tests.conftest import DemoServer
 
 pytestmark = pytest.mark.browser
@@ -51,8 +52,9 @@ def browser() -> Iterator[Browser]:
 @pytest.fixture
 def page(browser: Browser) -> Iterator[Page]:
     context = browser.new_context(viewport={"width": 1280, "height": 900})
-    opened = context.new_page()
     problems: list[str] = []
+    accessibility.watch(context, problems)
+    opened = context.new_page()
 
     def watch(message: ConsoleMessage) -> None:
         # A CSP violation (say, an inline script) is reported as a console error. Failed loads
@@ -63,8 +65,9 @@ def page(browser: Browser) -> Iterator[Page]:
     opened.on("console", watch)
     opened.on("pageerror", lambda error: problems.append(str(error)))
     yield opened
+    accessibility.check_now(opened, problems)
     context.close()
-    assert problems == []
+    assert problems == [], "\n".join(problems)
 
 
 def sign_in(page: Page, server: DemoServer, email: str) -> None:
