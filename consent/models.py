@@ -11,7 +11,7 @@ from consent.links.models import StakeholderLink
 from consent.mail_settings.models import MailSettings
 from consent.outbox.models import OutboxMessage
 from consent.overlap.models import OverlapFlag, RoundPseudonym
-from consent.purposes.models import Notice, Purpose
+from consent.purposes.models import Notice, NoticeText, Purpose
 from consent.rights.models import RequestExtension, RightsRequest
 from consent.suppression.models import Suppression
 from consent.vault_info import VaultInfo
@@ -31,6 +31,7 @@ __all__ = [
     "InvitedEvent",
     "MailSettings",
     "Notice",
+    "NoticeText",
     "OutboxMessage",
     "OverlapFlag",
     "Purpose",

@@ -55,6 +55,8 @@ class ConsentEvent(VaultBase):
     state: Mapped[ConsentState] = mapped_column(_enum(ConsentState))
     legal_basis: Mapped[LegalBasis] = mapped_column(_enum(LegalBasis))
     notice_version: Mapped[int | None] = mapped_column(Integer)
+    # The language of the notice the person was shown ("" where none was shown to them).
+    notice_language: Mapped[str] = mapped_column(String(8), default="", server_default="")
     method: Mapped[CollectionMethod] = mapped_column(_enum(CollectionMethod))
     source: Mapped[str] = mapped_column(String(300), default="")
     actor: Mapped[str] = mapped_column(String(100))

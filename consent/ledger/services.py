@@ -31,8 +31,10 @@ def append(
     valid_until: datetime | None = None,
     import_batch_id: str | None = None,
     at: datetime | None = None,
+    notice_language: str = "",
 ) -> ConsentEvent:
-    """Record one consent change and bring the current-consent projection up to date."""
+    """Record one consent change and bring the current-consent projection up to date;
+    ``notice_language`` is the language of the notice the person was shown, if any."""
     notice = purpose.current_notice
     event = ConsentEvent(
         contact_id=contact_id,
@@ -41,6 +43,7 @@ def append(
         state=state,
         legal_basis=purpose.legal_basis,
         notice_version=notice.version if notice else None,
+        notice_language=notice_language,
         method=method,
         source=source,
         actor=actor,

@@ -37,6 +37,7 @@ from consent.links import services as links
 from consent.links.models import LinkKind
 from consent.mail_settings import services as mail_settings
 from consent.outbox.models import OutboxMessage
+from consent.purposes import services as purposes
 from consent.purposes.models import Channel, LegalBasis, Purpose
 from consent.suppression.services import SuppressionKey, suppressed
 
@@ -129,17 +130,18 @@ def queue(
         headers["List-Unsubscribe"] = f"<{unsubscribe_url}>"
         headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     identity = mail_settings.current(session)
+    language = identity.language_for(contact.language)
     subject, text, html = render(
         template,
         {
             **context,
             "partner_name": partner_name,
             "contact_name": contact.given_name or contact.display_name,
-            "purpose_name": purpose.name,
+            "purpose_name": purposes.shown(purpose, language).name,
             "preferences_url": f"{base}/p/{preferences}",
             "unsubscribe_url": unsubscribe_url,
         },
-        language=identity.language_for(contact.language),
+        language=language,
     )
     message = OutboxMessage(
         contact_id=contact.id,

@@ -20,7 +20,7 @@ from litestar.response import Template
 from concord.inputs import row_id
 from concord.translations import N_
 from concord.web.access import Access, access
-from concord.web.language import keep_language
+from concord.web.language import keep_language, language_for
 from concord.web.pages import FormBody, see_other, stakeholder_page
 from consent.contacts.models import Contact
 from consent.db import Vaults
@@ -30,6 +30,7 @@ from consent.links import services as links
 from consent.links.locate import LinkHolder, locate
 from consent.links.models import LinkKind
 from consent.preferences import services as preferences
+from consent.purposes import services as purposes
 from consent.purposes.models import Channel, Purpose
 
 CENTRE = "consent/preferences/centre/page.html"
@@ -79,11 +80,15 @@ def _language_of(vaults: Vaults, holder: LinkHolder) -> str:
         return session.get_one(Contact, holder.contact_id).language
 
 
-def _evidence(request: Request[Any, Any, Any], token: str) -> preferences.Evidence:
+def _evidence(
+    request: Request[Any, Any, Any], token: str, vaults: Vaults, holder: LinkHolder
+) -> preferences.Evidence:
+    """How the request reached us, with the language of the page the person acted on."""
     return preferences.Evidence(
         token=token,
         client_address=request.client.host if request.client else "",
         user_agent=request.headers.get("user-agent", ""),
+        language=language_for(request, _language_of(vaults, holder)),
     )
 
 
@@ -109,6 +114,7 @@ class PreferenceCentreController(Controller):
         with vaults.transaction(holder.partner_slug) as session:
             contact = session.get_one(Contact, holder.contact_id)
             choices = preferences.choices(session, contact.id)
+            language = language_for(request, contact.language)
             context: dict[str, Any] = {
                 "token": token,
                 "done": DONE.get(done or ""),
@@ -122,9 +128,9 @@ class PreferenceCentreController(Controller):
                 "choices": [
                     {
                         "purpose_id": c.purpose.id,
-                        "name": c.purpose.name,
-                        "description": c.purpose.description,
-                        "notice": c.purpose.current_notice.text if c.purpose.current_notice else "",
+                        "name": purposes.shown(c.purpose, language).name,
+                        "notice": purposes.shown(c.purpose, language).text,
+                        "notice_language": purposes.shown(c.purpose, language).language,
                         "channel": c.channel.value,
                         "on": c.on,
                         "pending": c.pending,
@@ -145,7 +151,7 @@ class PreferenceCentreController(Controller):
         data: FormBody,
     ) -> Response[Any]:
         holder = holder_of(host, vaults, token, LinkKind.PREFERENCES)
-        evidence = _evidence(request, token)
+        evidence = _evidence(request, token, vaults, holder)
         purpose_id = row_id(data.get("purpose", ""))
         try:
             channel = Channel(data.get("channel", ""))
@@ -207,7 +213,7 @@ class PreferenceCentreController(Controller):
                 session,
                 holder.contact_id,
                 method=CollectionMethod.PREFERENCE_CENTRE,
-                evidence=_evidence(request, token),
+                evidence=_evidence(request, token, vaults, holder),
             )
         return see_other(keep_language(request, f"/p/{token}?done=everything"))
 
@@ -237,7 +243,7 @@ class PreferenceCentreController(Controller):
         token: FromPath[str],
         confirm_token: FromPath[str],
     ) -> Template:
-        holder, purpose_name = self._confirmation(host, vaults, token, confirm_token)
+        holder, purpose_name = self._confirmation(request, host, vaults, token, confirm_token)
         context = {
             "token": token,
             "confirm_token": confirm_token,
@@ -256,15 +262,21 @@ class PreferenceCentreController(Controller):
         token: FromPath[str],
         confirm_token: FromPath[str],
     ) -> Response[Any]:
-        holder, _ = self._confirmation(host, vaults, token, confirm_token)
+        holder, _ = self._confirmation(request, host, vaults, token, confirm_token)
+        evidence = _evidence(request, token, vaults, holder)
         with vaults.transaction(holder.partner_slug) as session:
             link = links.resolve(session, confirm_token, LinkKind.CONFIRM)
-            confirmed = preferences.confirm(session, link, evidence=_evidence(request, token))
+            confirmed = preferences.confirm(session, link, evidence=evidence)
         outcome = "confirmed" if confirmed else "unchanged"
         return see_other(keep_language(request, f"/p/{token}?done={outcome}"))
 
     def _confirmation(
-        self, host: Host, vaults: Vaults, token: str, confirm_token: str
+        self,
+        request: Request[Any, Any, Any],
+        host: Host,
+        vaults: Vaults,
+        token: str,
+        confirm_token: str,
     ) -> tuple[LinkHolder, str]:
         holder = holder_of(host, vaults, token, LinkKind.PREFERENCES)
         with vaults.transaction(holder.partner_slug) as session:
@@ -274,7 +286,9 @@ class PreferenceCentreController(Controller):
                 raise _link_error(problem) from None
             if link.contact_id != holder.contact_id or link.purpose_id is None:
                 raise _link_error(links.LinkProblem(404))
-            return holder, session.get_one(Purpose, link.purpose_id).name
+            contact = session.get_one(Contact, holder.contact_id)
+            purpose = session.get_one(Purpose, link.purpose_id)
+            return holder, purposes.shown(purpose, language_for(request, contact.language)).name
 
 
 class UnsubscribeController(Controller):
@@ -305,8 +319,9 @@ class UnsubscribeController(Controller):
         token: FromPath[str],
     ) -> Template:
         holder = holder_of(host, vaults, token, LinkKind.UNSUBSCRIBE)
+        evidence = _evidence(request, token, vaults, holder)
         with vaults.transaction(holder.partner_slug) as session:
-            preferences.unsubscribe(session, token, evidence=_evidence(request, token))
+            preferences.unsubscribe(session, token, evidence=evidence)
         return self._page(request, host, vaults, token, done=True)
 
     def _page(
@@ -322,9 +337,10 @@ class UnsubscribeController(Controller):
         with vaults.transaction(holder.partner_slug) as session:
             link = links.resolve(session, token, LinkKind.UNSUBSCRIBE)
             assert link.purpose_id is not None and link.channel is not None
-            purpose_name = session.get_one(Purpose, link.purpose_id).name
-            channel = link.channel.value
             preferred = session.get_one(Contact, link.contact_id).language
+            purpose = session.get_one(Purpose, link.purpose_id)
+            purpose_name = purposes.shown(purpose, language_for(request, preferred)).name
+            channel = link.channel.value
         context = {
             "token": token,
             "partner_name": holder.partner_name,

@@ -25,6 +25,7 @@ from consent.ledger.models import CollectionMethod, ConsentState, CurrentConsent
 from consent.links import services as links
 from consent.links.models import LinkKind, StakeholderLink
 from consent.outbox import services as outbox
+from consent.purposes import services as purposes
 from consent.purposes.models import Channel, LegalBasis, Purpose
 
 ACTOR = "stakeholder"
@@ -52,6 +53,12 @@ class Evidence:
     token: str
     client_address: str
     user_agent: str
+    # The language of the page the person acted on.
+    language: str = ""
+
+    def notice_language(self, purpose: Purpose) -> str:
+        """The language of the notice of ``purpose`` that this page showed."""
+        return purposes.shown(purpose, self.language).language
 
     def as_dict(self, **extra: str) -> dict[str, str]:
         return {
@@ -123,6 +130,7 @@ def withdraw(
         method=method,
         actor=ACTOR,
         evidence=evidence.as_dict(),
+        notice_language=evidence.notice_language(purpose),
     )
     outbox.cancel_queued(session, contact_id, purpose.id)
     return True
@@ -180,6 +188,7 @@ def give(
                 method=CollectionMethod.PREFERENCE_CENTRE,
                 actor=ACTOR,
                 evidence=evidence.as_dict(),
+                notice_language=evidence.notice_language(purpose),
             )
             if double_opt_in:
                 confirm = links.issue(
@@ -225,6 +234,7 @@ def confirm(
             confirmed_at=now.isoformat(), confirm_token_sha256=link.token_hash
         ),
         at=now,
+        notice_language=evidence.notice_language(purpose),
     )
     link.used_at = now
     return True

@@ -21,7 +21,12 @@ from concord.web.pages import FormBody, page, see_other, viewer_of
 from consent.audit import chain as audit
 from consent.db import Vaults
 from consent.purposes.models import Channel, LegalBasis, Purpose
-from consent.purposes.services import add_purpose, all_purposes, publish_notice
+from consent.purposes.services import (
+    add_purpose,
+    add_translation,
+    all_purposes,
+    publish_notice,
+)
 
 LIST = "consent/purposes/list/page.html"
 PURPOSE = "consent/purposes/purpose/page.html"
@@ -129,6 +134,49 @@ class PurposesController(Controller):
                 detail=detail,
             )
         return see_other(f"/partners/{partner}/purposes/{purpose_id}?published=1")
+
+    @post(
+        "/{purpose_id:int}/notices/translations",
+        sync_to_thread=True,
+        opt=access(Access.PARTNER_ADMIN),
+    )
+    def translate(
+        self,
+        request: Request[Any, Any, Any],
+        vaults: NamedDependency[Vaults],
+        partner: FromPath[str],
+        purpose_id: FromPath[int],
+        data: FormBody,
+    ) -> Response[Any]:
+        """The current notice version in one more language."""
+        try:
+            with vaults.transaction(partner) as session:
+                purpose = session.get(Purpose, purpose_id)
+                if purpose is None:
+                    raise NotFoundException()
+                current = purpose.current_notice
+                if current is None:
+                    raise InvalidInput.one("translation_text", "Publish a notice first.")
+                added = add_translation(
+                    session,
+                    current,
+                    language=data.get("translation_language", ""),
+                    name=data.get("translation_name", ""),
+                    text=data.get("translation_text", ""),
+                )
+                detail = f"{purpose.code} notice v{current.version} {added.language}"
+                audit.record(
+                    session,
+                    actor=viewer_of(request).actor,
+                    action="purposes.notice_translation",
+                    object_ref=f"partner:{partner}",
+                    detail=detail,
+                )
+        except InvalidInput as error:
+            return self._purpose(
+                request, vaults, partner, purpose_id, form=data, errors=error.errors, status=400
+            )
+        return see_other(f"/partners/{partner}/purposes/{purpose_id}?translated=1")
 
     def _list(
         self,

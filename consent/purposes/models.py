@@ -71,6 +71,27 @@ class Notice(VaultBase):
     purpose_id: Mapped[int] = mapped_column(ForeignKey("purposes.id"))
     version: Mapped[int] = mapped_column(Integer)
     text: Mapped[str] = mapped_column(Text)
+    # The language of ``text`` (and of the purpose's name); others are in ``translations``.
+    language: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
     published_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
     purpose: Mapped[Purpose] = relationship(back_populates="notices")
+    translations: Mapped[list[NoticeText]] = relationship(
+        back_populates="notice", order_by="NoticeText.language", lazy="selectin"
+    )
+
+
+class NoticeText(VaultBase):
+    """A notice version in another language, with the purpose's name in it; never edited."""
+
+    __tablename__ = "notice_texts"
+    __table_args__ = (UniqueConstraint("notice_id", "language"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    notice_id: Mapped[int] = mapped_column(ForeignKey("notices.id", ondelete="CASCADE"))
+    language: Mapped[str] = mapped_column(String(8))
+    name: Mapped[str] = mapped_column(String(200))
+    text: Mapped[str] = mapped_column(Text)
+    added_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+    notice: Mapped[Notice] = relationship(back_populates="translations")

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from concord.errors import InvalidInput
-from consent.purposes.models import Channel, LegalBasis, Notice, Purpose
+from concord.languages import language_tag
+from consent.purposes.models import Channel, LegalBasis, Notice, NoticeText, Purpose
 
 DPV_CODE = re.compile(r"dpv:[A-Za-z][A-Za-z0-9]{2,80}")
 
@@ -45,6 +47,132 @@ STARTER_PURPOSES: list[tuple[str, str, str, LegalBasis, list[Channel], int, str]
         "With your consent we invite you to consultations and surveys on draft standards.",
     ),
 ]
+
+
+# The starter notices in the other shipped languages: (name, text) by code and language.
+STARTER_TRANSLATIONS: dict[str, dict[str, tuple[str, str]]] = {
+    "dpv:CommunicationManagement": {
+        "fr": (
+            "Dialogue avec les parties prenantes",
+            "Nous vous écrivons au sujet des travaux de normalisation de votre domaine, "
+            "car votre organisation y participe. Vous pouvez vous y opposer à tout moment.",
+        ),
+        "es": (
+            "Relación con las partes interesadas",
+            "Le escribimos sobre los trabajos de normalización de su ámbito porque su "
+            "organización participa en ellos. Puede oponerse en cualquier momento.",
+        ),
+        "de": (
+            "Austausch mit Stakeholdern",
+            "Wir schreiben Ihnen über die Normungsarbeit in Ihrem Fachgebiet, weil Ihre "
+            "Organisation daran mitwirkt. Sie können jederzeit widersprechen.",
+        ),
+        "pt": (
+            "Relacionamento com as partes interessadas",
+            "Escrevemos sobre os trabalhos de normalização da sua área porque a sua "
+            "organização participa deles. É possível se opor a qualquer momento.",
+        ),
+    },
+    "dpv:DirectMarketing": {
+        "fr": (
+            "Lettre d'information et événements",
+            "Avec votre consentement, nous vous envoyons notre lettre d'information et des "
+            "invitations à nos événements. Vous pouvez retirer votre consentement à tout "
+            "moment, en un clic.",
+        ),
+        "es": (
+            "Boletín y eventos",
+            "Con su consentimiento le enviamos nuestro boletín e invitaciones a eventos. "
+            "Puede retirar su consentimiento en cualquier momento, con un solo clic.",
+        ),
+        "de": (
+            "Newsletter und Veranstaltungen",
+            "Mit Ihrer Einwilligung senden wir Ihnen unseren Newsletter und Einladungen zu "
+            "Veranstaltungen. Sie können Ihre Einwilligung jederzeit mit einem Klick "
+            "widerrufen.",
+        ),
+        "pt": (
+            "Boletim informativo e eventos",
+            "Com o seu consentimento, enviamos o nosso boletim informativo e convites para "
+            "eventos. O consentimento pode ser retirado a qualquer momento, com um clique.",
+        ),
+    },
+    "dpv:PublicRelations": {
+        "fr": (
+            "Consultations",
+            "Avec votre consentement, nous vous invitons aux consultations et enquêtes sur "
+            "les projets de normes.",
+        ),
+        "es": (
+            "Consultas",
+            "Con su consentimiento le invitamos a consultas y encuestas sobre proyectos de normas.",
+        ),
+        "de": (
+            "Konsultationen",
+            "Mit Ihrer Einwilligung laden wir Sie zu Konsultationen und Umfragen zu "
+            "Normentwürfen ein.",
+        ),
+        "pt": (
+            "Consultas públicas",
+            "Com o seu consentimento, convidamos para consultas e pesquisas sobre projetos "
+            "de normas.",
+        ),
+    },
+}
+MAX_NOTICE = 10_000
+
+
+@dataclass(frozen=True)
+class Shown:
+    """A purpose as a stakeholder reads it in one language: its name and notice, the
+    language they are really in (the notice's own where no translation exists), and the
+    notice version."""
+
+    name: str
+    text: str
+    language: str
+    version: int | None
+
+
+def shown(purpose: Purpose, language: str) -> Shown:
+    """The purpose's name and current notice in ``language``, else in the notice's own."""
+    notice = purpose.current_notice
+    if notice is None:
+        return Shown(purpose.name, "", "", None)
+    for translation in notice.translations:
+        if translation.language == language:
+            return Shown(translation.name, translation.text, language, notice.version)
+    return Shown(purpose.name, notice.text, notice.language, notice.version)
+
+
+def add_translation(
+    session: Session, notice: Notice, *, language: str, name: str, text: str
+) -> NoticeText:
+    """The notice version in one more language; a language it has is never replaced."""
+    errors: dict[str, str] = {}
+    chosen = language_tag(language[:35])
+    held = {notice.language, *(t.language for t in notice.translations)}
+    if not chosen:
+        errors["translation_language"] = "Choose one of the languages we write in."
+    elif chosen in held:
+        errors["translation_language"] = (
+            "This version has that language already: publish a new version to change it."
+        )
+    name = " ".join(name.split())
+    if not name or len(name) > 200:
+        errors["translation_name"] = "Name the purpose in that language (at most 200 characters)."
+    text = text.strip()
+    if not text or len(text) > MAX_NOTICE:
+        errors["translation_text"] = (
+            f"Write the notice in that language (at most {MAX_NOTICE:,} characters)."
+        )
+    if errors:
+        raise InvalidInput(errors)
+    translation = NoticeText(notice_id=notice.id, language=chosen, name=name, text=text)
+    session.add(translation)
+    session.flush()
+    session.refresh(notice, ["translations"])
+    return translation
 
 
 def all_purposes(session: Session) -> Sequence[Purpose]:
@@ -129,3 +257,13 @@ def ensure_starter_purposes(session: Session) -> None:
                 retention_days=days,
                 notice_text=notice,
             )
+        purpose = by_code(session, code)
+        current = purpose.current_notice if purpose else None
+        if current is None or current.text != notice:
+            continue  # the partner has published its own wording since
+        held = {t.language for t in current.translations}
+        for language, (translated_name, text) in STARTER_TRANSLATIONS.get(code, {}).items():
+            if language not in held:
+                add_translation(
+                    session, current, language=language, name=translated_name, text=text
+                )

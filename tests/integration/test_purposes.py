@@ -134,7 +134,7 @@ def test_publishing_a_notice_adds_a_version_and_keeps_the_old_one(
     soup = soup_of(client.get(f"{BASE}/{purpose_id}").text)
     versions = [h.get_text(strip=True) for h in soup.select("ol.notices h3")]
     assert versions == ["Version 2 (current)", "Version 1"]
-    texts = [q.get_text(strip=True) for q in soup.select("ol.notices blockquote")]
+    texts = [q.get_text(strip=True) for q in soup.select("ol.notices > li > blockquote")]
     assert texts == ["Monthly now.", first_text]
     with world.vaults.transaction(PARTNER_A) as session:
         notices = session.scalars(
