@@ -16,6 +16,7 @@ import click
 
 from concord.cli.platform import Platform, data_dir_option, open_platform
 from concord.errors import InvalidInput
+from concord.languages import SHIPPED
 from consent.importing.columns import FIELD_LABELS
 from consent.importing.reading import UnreadableFile
 from consent.importing.report import report_blocks
@@ -79,6 +80,13 @@ def _report(platform: Platform, importer: Importer, batch_id: str, target: Path 
     show_default=True,
     help="DPV code of the purpose the consent-ledger entries are for.",
 )
+@click.option(
+    "--notice-language",
+    default="",
+    type=click.Choice(["", *SHIPPED]),
+    help="For a consent list: the language its source showed the notice in "
+    "(default: the notice's own).",
+)
 @click.option("--encoding", default=None, help="The file's encoding (default: UTF-8, BOM or not).")
 @click.option("--strict", is_flag=True, help="Import nothing if any row is rejected (exit 2).")
 @click.option(
@@ -95,6 +103,7 @@ def import_contacts(
     lawful_basis: str,
     source: str,
     purpose_code: str,
+    notice_language: str,
     encoding: str | None,
     strict: bool,
     report_path: Path | None,
@@ -129,7 +138,11 @@ def import_contacts(
         try:
             with platform.vaults.transaction(partner_slug) as session:
                 terms, _ = check_terms(
-                    session, lawful_basis=lawful_basis, source=source, purpose_code=purpose_code
+                    session,
+                    lawful_basis=lawful_basis,
+                    source=source,
+                    purpose_code=purpose_code,
+                    notice_language=notice_language,
                 )
         except InvalidInput as error:
             _fail("; ".join(error.errors.values()))

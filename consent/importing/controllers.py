@@ -354,6 +354,7 @@ class _UploadController(Controller):
                     lawful_basis=form.get("lawful_basis", ""),
                     source=form.get("source", ""),
                     purpose_code=form.get("purpose", ""),
+                    notice_language=form.get("notice_language", ""),
                 )
         except InvalidInput as error:
             errors.update(error.errors)

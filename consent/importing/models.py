@@ -32,6 +32,7 @@ class ImportBatch(VaultBase):
     lawful_basis: Mapped[LegalBasis] = mapped_column(_enum(LegalBasis))
     source: Mapped[str] = mapped_column(String(300))
     purpose_code: Mapped[str | None] = mapped_column(String(100))
+    notice_language: Mapped[str] = mapped_column(String(8), default="", server_default="")
     operator: Mapped[str] = mapped_column(String(100))
     status: Mapped[BatchStatus] = mapped_column(_enum(BatchStatus), default=BatchStatus.PENDING)
     # Lines up to here are committed; a re-run resumes after it.

@@ -171,6 +171,7 @@ class Importer:
                 batch.lawful_basis = terms.lawful_basis
                 batch.source = terms.source
                 batch.purpose_code = terms.purpose_code
+                batch.notice_language = terms.notice_language
                 batch.operator = operator
             session.flush()
             batch_id, status = batch.id, batch.status
@@ -331,6 +332,7 @@ class Importer:
                 purpose_id=purpose.id,
                 channels=tuple(purpose.channel_list),
                 notice_version=notice.version if notice else None,
+                notice_language=batch.notice_language,
                 suppression_key=SuppressionKey(self.settings, self.partner),
             )
             counts = ChunkCounts(batch.added, batch.updated, batch.rejected, batch.suppressed)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from concord.errors import InvalidInput
+from concord.languages import language_tag
 from consent.purposes.models import LegalBasis, Purpose
 from consent.purposes.services import by_code
 
@@ -21,10 +22,17 @@ class ImportTerms:
     lawful_basis: LegalBasis
     source: str
     purpose_code: str
+    # For a consent list: the language in which its source showed the purpose's notice.
+    notice_language: str = ""
 
 
 def check_terms(
-    session: Session, *, lawful_basis: str, source: str, purpose_code: str = ""
+    session: Session,
+    *,
+    lawful_basis: str,
+    source: str,
+    purpose_code: str = "",
+    notice_language: str = "",
 ) -> tuple[ImportTerms, Purpose]:
     """The terms and their purpose, or :class:`InvalidInput` naming each field that is wrong.
 
@@ -53,6 +61,15 @@ def check_terms(
         errors["lawful_basis"] = (
             f"“{purpose.name}” relies on consent: import only lists of people who gave it."
         )
+    language = language_tag(notice_language[:35])
+    if language is None:
+        errors["notice_language"] = "Choose the language the source showed the notice in."
     if errors or purpose is None:
         raise InvalidInput(errors)
-    return ImportTerms(basis, cleaned_source, code), purpose
+    if basis is LegalBasis.CONSENT:
+        # Blank: the source showed the purpose's notice in its own language.
+        notice = purpose.current_notice
+        language = language or (notice.language if notice else "")
+    else:
+        language = ""  # nobody was shown a notice to agree to
+    return ImportTerms(basis, cleaned_source, code, language), purpose

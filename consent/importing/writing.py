@@ -50,6 +50,7 @@ EVENT_COLUMNS = (
     "state",
     "legal_basis",
     "notice_version",
+    "notice_language",
     "method",
     "source",
     "actor",
@@ -73,6 +74,7 @@ class ImportContext:
     purpose_id: int
     channels: tuple[Channel, ...]
     notice_version: int | None
+    notice_language: str
     suppression_key: SuppressionKey
 
 
@@ -218,6 +220,7 @@ def _ledger_events(
                 given,
                 basis,
                 context.notice_version,
+                context.notice_language,
                 method,
                 context.source,
                 context.operator,

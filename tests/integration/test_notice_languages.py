@@ -4,13 +4,18 @@ their language where it exists, and the consent ledger records which language th
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
+import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
 from markupsafe import escape
 from sqlalchemy import select
 
+from concord.errors import InvalidInput
 from consent.contacts.models import Contact
+from consent.importing.services import Importer
+from consent.importing.terms import check_terms
 from consent.ledger.models import ConsentEvent
 from consent.links import services as links
 from consent.links.models import LinkKind
@@ -126,3 +131,44 @@ def test_a_translation_is_refused_beside_its_fields_and_never_replaced(
         assert consultations is not None
         assert shown(consultations, "fr").text == "Consultations et panels."
     assert as_user("comms_a").post(url, data={}).status_code in (403, 404)
+
+
+@pytest.mark.parametrize(
+    ("basis", "given", "recorded"),
+    [("consent", "fr", "fr"), ("consent", "", "en"), ("legitimate_interest", "fr", "")],
+)
+def test_an_import_records_the_language_its_source_showed_the_notice_in(
+    world: World, tmp_path: Path, basis: str, given: str, recorded: str
+) -> None:
+    code = NEWSLETTER if basis == "consent" else "dpv:CommunicationManagement"
+    csv = tmp_path / "list.csv"
+    csv.write_text("email,given_name\nines@example.org,Inès\n", encoding="utf-8")
+    with world.vaults.transaction(PARTNER_A) as session:
+        terms, _ = check_terms(
+            session,
+            lawful_basis=basis,
+            source="Forum 2026",
+            purpose_code=code,
+            notice_language=given,
+        )
+    result = Importer.for_partner(world.vaults, world.host, PARTNER_A).import_once(
+        csv, terms=terms, operator="user:1"
+    )
+    assert result is not None
+    with world.vaults.transaction(PARTNER_A) as session:
+        events = session.scalars(
+            select(ConsentEvent).where(ConsentEvent.source == "Forum 2026")
+        ).all()
+        assert events and {e.notice_language for e in events} == {recorded}
+
+
+def test_an_import_refuses_an_unknown_notice_language(world: World) -> None:
+    with world.vaults.transaction(PARTNER_A) as session, pytest.raises(InvalidInput) as refused:
+        check_terms(
+            session,
+            lawful_basis="consent",
+            source="Forum",
+            purpose_code=NEWSLETTER,
+            notice_language="klingon",
+        )
+    assert "notice_language" in refused.value.errors

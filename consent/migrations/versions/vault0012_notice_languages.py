@@ -1,4 +1,5 @@
 """vault: notices in several languages, and the language shown in each consent record
+(and, for an imported consent list, the language its source showed the notice in)
 
 Revision ID: vault0012
 Revises: vault0011
@@ -27,6 +28,10 @@ def upgrade() -> None:
         batch.add_column(
             sa.Column("notice_language", sa.String(length=8), nullable=False, server_default="")
         )
+    with op.batch_alter_table("import_batches") as batch:
+        batch.add_column(
+            sa.Column("notice_language", sa.String(length=8), nullable=False, server_default="")
+        )
     op.create_table(
         "notice_texts",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -43,6 +48,8 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("notice_texts")
+    with op.batch_alter_table("import_batches") as batch:
+        batch.drop_column("notice_language")
     with op.batch_alter_table("consent_events") as batch:
         batch.drop_column("notice_language")
     with op.batch_alter_table("notices") as batch:
