@@ -151,6 +151,8 @@ class Mail:
     template: str
     subject: str
     body: str
+    # The subject and body in other languages, by language; each contact gets theirs.
+    localised: dict[str, tuple[str, str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

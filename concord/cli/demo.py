@@ -21,6 +21,7 @@ from concord.accounts.users import add_user
 from concord.categories.services import ensure_shared_categories
 from concord.cli.demo_governance import seed_demo_governance
 from concord.cli.demo_rights import seed_demo_requests
+from concord.cli.demo_welcome import send_welcome
 from concord.cli.platform import DEMO_MARKER, Platform
 from concord.demo.contacts import (
     DEMO_PARTNER_NAMES,
@@ -33,7 +34,6 @@ from concord.partners.services import add_partner, by_slug
 from concord.settings import Settings
 from consent.importing.services import Importer
 from consent.importing.terms import DEFAULT_PURPOSE, check_terms
-from consent.public import AudienceSegment, Mail
 from consent.purposes.models import LegalBasis
 from outreach.calendar.demo import seed_quarter
 from outreach.matching.models import MatchingRound, RoundStatus
@@ -97,7 +97,7 @@ def seed_demo(platform: Platform) -> None:
     _write_contact_files(platform.settings.data_dir / "demo")
     _import_contact_files(platform, platform.settings.data_dir / "demo" / "contacts")
     _first_round(platform)
-    _first_stakeholder_mail(platform)
+    send_welcome(platform)
     seed_demo_requests(platform, [partner.slug for partner in DEMO_PARTNERS])
     _plan_quarter(platform)
     seed_demo_governance(platform, SECRETARIAT_EMAIL)
@@ -203,22 +203,3 @@ def _write_contact_files(folder: Path) -> None:
         return
     generated = generate(DEMO_PARTNERS, people=DEMO_PEOPLE, seed=DEMO_SEED)
     write_csvs(generated, folder / "contacts")
-
-
-def _first_stakeholder_mail(platform: Platform) -> None:
-    """Queue a welcome to a few of the first partner's contacts (once), for the demo mailbox."""
-    partner = DEMO_PARTNERS[0]
-    welcome = Mail(
-        kind="welcome",
-        template="message",
-        subject="Welcome to our stakeholder updates",
-        body="We will keep you informed about the standards work that concerns you.\n\n"
-        "Use the links below to choose what you receive.",
-    )
-    platform.directory.vault(partner.slug).queue_mail(
-        AudienceSegment(DEFAULT_PURPOSE, "email"),
-        welcome,
-        partner_name=DEMO_PARTNER_NAMES[partner.slug],
-        idempotency_prefix="demo-welcome",
-        limit=3,
-    )

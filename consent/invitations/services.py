@@ -150,16 +150,6 @@ def invited_tokens(
     return [(secrets.token_bytes(PSEUDONYM_BYTES), tokens_of.get(c, ())) for c in contact_ids]
 
 
-def in_language(
-    contact: Contact, subject: str, body: str, localised: Mapping[str, tuple[str, str]]
-) -> dict[str, str]:
-    """The subject and body of a message in the contact's language when the hub wrote it
-    in that language, else as given."""
-    chosen = localised.get(contact.language) if contact.language else None
-    subject, body = chosen or (subject, body)
-    return {"subject": subject, "body": body}
-
-
 def send_invitations(
     session: Session,
     settings: Settings,
@@ -199,7 +189,7 @@ def send_invitations(
                 kind=INVITATION,
                 template=INVITATION,
                 context={
-                    **in_language(contact, content.subject, content.body, content.localised),
+                    **outbox.in_language(contact, content.subject, content.body, content.localised),
                     "rsvp_url": f"{settings.rsvp_url_base}/rsvp/{rsvp}",
                 },
                 idempotency_key=f"event:{event_id}:invitation:{contact.id}",
@@ -276,7 +266,7 @@ def offer_place(
             channel=Channel.EMAIL,
             kind=PLACE_OFFERED,
             template="message",
-            context=in_language(contact, subject, body, localised or {}),
+            context=outbox.in_language(contact, subject, body, localised or {}),
             idempotency_key=f"event:{invitation.event_id}:place:{invitation.contact_id}",
         )
     return True
@@ -375,7 +365,7 @@ def notify_cancellation(
                 channel=Channel.EMAIL,
                 kind="event_cancelled",
                 template="message",
-                context=in_language(contact, subject, body, localised or {}),
+                context=outbox.in_language(contact, subject, body, localised or {}),
                 idempotency_key=f"event:{event_id}:cancelled:{invitation.contact_id}",
                 attachments=[attachment],
             )

@@ -46,7 +46,6 @@ def queue_mail(
         everyone = sorted(members(session, settings, partner_slug, segment, item_ref))
     chosen = everyone if limit is None else everyone[:limit]
     channel = Channel(segment.channel)
-    context = {"subject": mail.subject, "body": mail.body}
     queued = skipped = 0
     for start in range(0, len(chosen), BATCH):
         with vaults.transaction(partner_slug) as session:
@@ -67,7 +66,9 @@ def queue_mail(
                         channel=channel,
                         kind=mail.kind,
                         template=mail.template,
-                        context=context,
+                        context=outbox.in_language(
+                            contact, mail.subject, mail.body, mail.localised
+                        ),
                         idempotency_key=f"{idempotency_prefix}:{contact_id}",
                     )
                     queued += 1

@@ -52,6 +52,16 @@ def render(template: str, context: Mapping[str, Any], *, language: str = DEFAULT
     return render_email("consent/mail", template, context, language=language)
 
 
+def in_language(
+    contact: Contact, subject: str, body: str, localised: Mapping[str, tuple[str, str]]
+) -> dict[str, str]:
+    """The subject and body of a message in the contact's language when the hub wrote it
+    in that language, else as given."""
+    chosen = localised.get(contact.language) if contact.language else None
+    subject, body = chosen or (subject, body)
+    return {"subject": subject, "body": body}
+
+
 def reason_not_to_send(
     session: Session,
     key: SuppressionKey,
