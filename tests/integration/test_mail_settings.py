@@ -58,6 +58,8 @@ def test_bad_settings_are_refused_beside_their_fields(
     assert refused.status_code == 400
     for field in ("default_language", "sender_name", "sender_address"):
         assert f'id="e-{field}"' in refused.text, field
+        # The summary at the top links to each field in error.
+        assert f'href="#f-{field}"' in refused.text and f'id="f-{field}"' in refused.text
     assert 'value="not an address"' in refused.text  # the form keeps what was typed
     with world.vaults.transaction(PARTNER_A) as session:
         assert mail_settings.current(session) == mail_settings.MailIdentity()
