@@ -79,6 +79,10 @@ def test_plan_see_the_clash_move_to_the_suggested_date(page: Page, demo_server: 
     following = (target.replace(day=1) + timedelta(days=32)).replace(day=1)
     page.get_by_role("link", name="Next month").click()
     page.wait_for_selector(f"caption:has-text('{following:%B %Y}')")
+    # The change is announced from a live region outside the swapped part.
+    announced = page.locator("#calendar-announce")
+    assert announced.get_attribute("aria-live") == "polite"
+    assert f"{following:%B %Y}" in announced.inner_text()
     page.get_by_role("link", name="Previous month").click()
     page.wait_for_selector(f"caption:has-text('{target:%B %Y}')")
     page.wait_for_selector(f"td[data-day='{target.isoformat()}'] a.entry")
