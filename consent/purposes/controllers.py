@@ -7,6 +7,7 @@ purpose code, which is the partner's own vocabulary and never personal data.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
@@ -14,6 +15,7 @@ from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.response import Template
+from sqlalchemy.orm import Session
 
 from concord.errors import InvalidInput
 from concord.web.access import Access, access
@@ -107,33 +109,20 @@ class PurposesController(Controller):
         purpose_id: FromPath[int],
         data: FormBody,
     ) -> Response[Any]:
-        try:
-            with vaults.transaction(partner) as session:
-                purpose = session.get(Purpose, purpose_id)
-                if purpose is None:
-                    raise NotFoundException()
-                text = data.get("notice_text", "")
-                current = purpose.current_notice
-                if current is not None and text.strip() == current.text:
-                    raise InvalidInput.one(
-                        "notice_text",
-                        "This is the current wording: change it to publish a new one.",
-                    )
-                notice = publish_notice(session, purpose, text)
-                detail = f"{purpose.code} notice v{notice.version}"
-        except InvalidInput as error:
-            return self._purpose(
-                request, vaults, partner, purpose_id, form=data, errors=error.errors, status=400
-            )
-        with vaults.transaction(partner) as session:
-            audit.record(
-                session,
-                actor=viewer_of(request).actor,
-                action="purposes.notice",
-                object_ref=f"partner:{partner}",
-                detail=detail,
-            )
-        return see_other(f"/partners/{partner}/purposes/{purpose_id}?published=1")
+        """A new notice version."""
+
+        def change(session: Session, purpose: Purpose) -> str:
+            text = data.get("notice_text", "")
+            current = purpose.current_notice
+            if current is not None and text.strip() == current.text:
+                raise InvalidInput.one(
+                    "notice_text", "This is the current wording: change it to publish a new one."
+                )
+            notice = publish_notice(session, purpose, text)
+            return f"{purpose.code} notice v{notice.version}"
+
+        where = (request, vaults, partner, purpose_id, data)
+        return self._change_notice(*where, change, action="purposes.notice", done="published")
 
     @post(
         "/{purpose_id:int}/notices/translations",
@@ -149,26 +138,49 @@ class PurposesController(Controller):
         data: FormBody,
     ) -> Response[Any]:
         """The current notice version in one more language."""
+
+        def change(session: Session, purpose: Purpose) -> str:
+            current = purpose.current_notice
+            if current is None:
+                raise InvalidInput.one("translation_text", "Publish a notice first.")
+            added = add_translation(
+                session,
+                current,
+                language=data.get("translation_language", ""),
+                name=data.get("translation_name", ""),
+                text=data.get("translation_text", ""),
+            )
+            return f"{purpose.code} notice v{current.version} {added.language}"
+
+        where = (request, vaults, partner, purpose_id, data)
+        return self._change_notice(
+            *where, change, action="purposes.notice_translation", done="translated"
+        )
+
+    def _change_notice(
+        self,
+        request: Request[Any, Any, Any],
+        vaults: Vaults,
+        partner: str,
+        purpose_id: int,
+        data: dict[str, str],
+        change: Callable[[Session, Purpose], str],
+        *,
+        action: str,
+        done: str,
+    ) -> Response[Any]:
+        """Apply ``change`` to the purpose and record it in the vault's audit chain, in one
+        transaction; the page again with the errors when it is refused."""
         try:
             with vaults.transaction(partner) as session:
                 purpose = session.get(Purpose, purpose_id)
                 if purpose is None:
                     raise NotFoundException()
-                current = purpose.current_notice
-                if current is None:
-                    raise InvalidInput.one("translation_text", "Publish a notice first.")
-                added = add_translation(
-                    session,
-                    current,
-                    language=data.get("translation_language", ""),
-                    name=data.get("translation_name", ""),
-                    text=data.get("translation_text", ""),
-                )
-                detail = f"{purpose.code} notice v{current.version} {added.language}"
+                detail = change(session, purpose)
                 audit.record(
                     session,
                     actor=viewer_of(request).actor,
-                    action="purposes.notice_translation",
+                    action=action,
                     object_ref=f"partner:{partner}",
                     detail=detail,
                 )
@@ -176,7 +188,7 @@ class PurposesController(Controller):
             return self._purpose(
                 request, vaults, partner, purpose_id, form=data, errors=error.errors, status=400
             )
-        return see_other(f"/partners/{partner}/purposes/{purpose_id}?translated=1")
+        return see_other(f"/partners/{partner}/purposes/{purpose_id}?{done}=1")
 
     def _list(
         self,
