@@ -11,7 +11,7 @@ marks text with :func:`N_` where it is chosen and translates it where it is show
 from __future__ import annotations
 
 import gettext as stdlib_gettext
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from functools import cache
 from io import BytesIO
 from pathlib import Path
@@ -123,11 +123,13 @@ def _when(context: Context, moment: datetime, timezone: str = "UTC") -> str:
 
 
 @pass_context
-def _day(context: Context, moment: datetime, timezone: str = "UTC") -> str:
-    """The full date (weekday, day, month, year) in the page's language, in ``timezone``."""
-    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-    local = aware.astimezone(_zone(timezone))
-    return format_date(local.date(), "full", locale=context_language(context))
+def _day(context: Context, moment: date | datetime, timezone: str = "UTC") -> str:
+    """The full date (weekday, day, month, year) in the page's language; a moment in time
+    is shown on its day in ``timezone``."""
+    if isinstance(moment, datetime):
+        aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+        moment = aware.astimezone(_zone(timezone)).date()
+    return format_date(moment, "full", locale=context_language(context))
 
 
 @pass_context

@@ -16,6 +16,7 @@ from concord.accounts.models import User
 from concord.accounts.users import change_password
 from concord.errors import InvalidInput
 from concord.hub import Hub
+from concord.languages import language_tag
 from concord.web.access import Access, access
 from concord.web.auth import session_cookie
 from concord.web.pages import FormBody, page, safe_next, see_other, viewer_of
@@ -151,9 +152,29 @@ class AccountController(Controller):
         response.delete_cookie(sessions.COOKIE_NAME, path="/")
         return response
 
-    @get("/account", sync_to_thread=False)
-    def account(self, request: Request[Any, Any, Any]) -> Template:
-        return page(request, "concord/accounts/account/page.html", {"errors": {}, "done": False})
+    @get("/account", sync_to_thread=True)
+    def account(self, request: Request[Any, Any, Any], hub: NamedDependency[Hub]) -> Template:
+        with hub.transaction() as session:
+            language = session.get_one(User, viewer_of(request).id).language
+        context = {"errors": {}, "done": False, "language": language}
+        return page(request, "concord/accounts/account/page.html", context)
+
+    @post("/account/language", sync_to_thread=True)
+    def language(
+        self, request: Request[Any, Any, Any], hub: NamedDependency[Hub], data: FormBody
+    ) -> Response[Any]:
+        """The language of the mail the platform sends this person."""
+        chosen = language_tag(data.get("language", "")[:35])
+        if chosen is None:
+            context = {
+                "errors": {"language": "Choose one of the languages we write in."},
+                "done": False,
+                "language": data.get("language", ""),
+            }
+            return page(request, "concord/accounts/account/page.html", context, status_code=400)
+        with hub.transaction() as session:
+            session.get_one(User, viewer_of(request).id).language = chosen
+        return see_other("/account?language=1")
 
     @post("/account/password", sync_to_thread=True)
     def password(
@@ -180,7 +201,7 @@ class AccountController(Controller):
                 return _with_session_cookie(response, hub, token)
             except InvalidInput as error:
                 errors = error.errors
-        context = {"errors": errors, "done": False}
+        context = {"errors": errors, "done": False, "language": ""}
         return page(request, "concord/accounts/account/page.html", context, status_code=400)
 
     @get("/account/tokens", sync_to_thread=True)

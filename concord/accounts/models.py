@@ -55,6 +55,8 @@ class User(HubBase):
     partner_id: Mapped[int | None] = mapped_column(ForeignKey("partners.id"))
     password_hash: Mapped[str] = mapped_column(String(200))
     is_active: Mapped[bool] = mapped_column(default=True)
+    # The language of the mail the platform sends this person ("": English).
+    language: Mapped[str] = mapped_column(String(8), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     password_changed_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 

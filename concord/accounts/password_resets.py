@@ -33,6 +33,7 @@ def request_reset(session: Session, settings: Settings, email: str) -> None:
         session,
         settings,
         to=user.email,
+        language=user.language,
         template="password_reset",
         context={
             "user": user,

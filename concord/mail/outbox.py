@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from concord.languages import DEFAULT
 from concord.mail.models import StaffMessage
 from concord.mail.rendering import render_email
 from concord.mail.smtp import new_message_id
@@ -18,9 +19,18 @@ from concord.settings import Settings
 
 
 def send_staff_mail(
-    session: Session, settings: Settings, *, to: str, template: str, context: Mapping[str, Any]
+    session: Session,
+    settings: Settings,
+    *,
+    to: str,
+    template: str,
+    context: Mapping[str, Any],
+    language: str = DEFAULT,
 ) -> StaffMessage:
-    subject, text, html = render_email("concord/mail", template, {**context, "settings": settings})
+    """Queue one email to a staff member, in their ``language``."""
+    subject, text, html = render_email(
+        "concord/mail", template, {**context, "settings": settings}, language=language or DEFAULT
+    )
     message = StaffMessage(
         to_address=to,
         subject=subject,

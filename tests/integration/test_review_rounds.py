@@ -313,7 +313,7 @@ def test_reminders_go_to_partners_that_have_not_answered_once(world: World) -> N
         assert services.send_reminders(session, world.settings, today) == 0
         sent = session.scalars(select(StaffMessage)).all()
     assert {m.to_address for m in sent} == {EMAILS["comms_b"], EMAILS["admin_b"]}
-    assert all(m.subject == 'Review of "Joint charter" closes in 2 days' for m in sent)
+    assert all(m.subject == "Review of “Joint charter” closes in 2 days" for m in sent)
     assert all(f"/governance/reviews/rounds/{round_id}" in m.text_body for m in sent)
 
 

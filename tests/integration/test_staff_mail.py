@@ -6,8 +6,11 @@ is what is the staff outbox's own.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 
+from litestar import Litestar
+from litestar.testing import TestClient
 from sqlalchemy import select
 
 from concord.accounts import password_resets
@@ -15,7 +18,8 @@ from concord.db import utcnow
 from concord.mail.delivery import send_staff_outbox
 from concord.mail.engine import MessageStatus, SendReport
 from concord.mail.models import StaffMessage
-from tests.conftest import EMAILS, World
+from concord.translations import translate
+from tests.conftest import EMAILS, World, post_form
 from tests.mailserver import MailServer
 
 
@@ -74,3 +78,21 @@ def test_the_demo_and_an_unconfigured_server_send_nothing(
     demo = mail_server.settings(world.settings).with_changes(demo=True)
     assert send_staff_outbox(world.hub, demo) == SendReport()
     assert mail_server.received == []
+
+
+def test_a_staff_member_chooses_the_language_of_their_mail(
+    world: World, mail_server: MailServer, as_user: Callable[[str], TestClient[Litestar]]
+) -> None:
+    client = as_user("comms_a")
+    assert 'id="f-language"' in client.get("/account").text
+    refused = post_form(client, "/account/language", {"language": "klingon"})
+    assert refused.status_code == 400 and 'id="e-language"' in refused.text
+    saved = post_form(client, "/account/language", {"language": "de"})
+    assert saved.status_code == 200 and "Saved" in saved.text
+    _request_reset(world)
+    assert send_staff_outbox(world.hub, mail_server.settings(world.settings)).sent == 1
+    [message] = mail_server.messages()
+    assert message["Subject"] == translate("de", "Reset your Concord password")
+    assert str(message["Subject"]) != "Reset your Concord password"
+    html = message.get_body(preferencelist=("html",))
+    assert html is not None and '<html lang="de">' in html.get_content()

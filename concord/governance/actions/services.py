@@ -181,6 +181,7 @@ def send_reminders(session: Session, settings: Settings, today: date | None = No
             session,
             settings,
             to=owner.email,
+            language=owner.language,
             template="action_reminder",
             context={
                 "owner": owner,

@@ -9,6 +9,7 @@ from sqlalchemy import Boolean, Date, Enum, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from concord.db import HubBase, UtcDateTime, utcnow
+from concord.translations import N_
 
 
 def _enum(kind: type[enum.StrEnum]) -> Enum:
@@ -52,13 +53,13 @@ class ReviewState(enum.StrEnum):
     @property
     def label(self) -> str:
         return {
-            "not_started": "Not started",
-            "internal_review": "Internal review",
-            "legal_review": "Legal review",
-            "approved": "Approved",
-            "changes_requested": "Changes requested",
-            "approved_by_silence": "Approved (silence)",
-            "no_response": "No response",
+            "not_started": N_("Not started"),
+            "internal_review": N_("Internal review"),
+            "legal_review": N_("Legal review"),
+            "approved": N_("Approved"),
+            "changes_requested": N_("Changes requested"),
+            "approved_by_silence": N_("Approved (silence)"),
+            "no_response": N_("No response"),
         }[self.value]
 
     @property

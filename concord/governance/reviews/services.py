@@ -350,6 +350,7 @@ def send_reminders(session: Session, settings: Settings, today: date | None = No
                 session,
                 settings,
                 to=person.email,
+                language=person.language,
                 template="review_reminder",
                 context={
                     "person": person,
