@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from babel.dates import format_date, format_datetime, format_time
+from babel.dates import format_date, format_time
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
@@ -116,10 +116,10 @@ def _zone(timezone: str) -> ZoneInfo:
 def _when(context: Context, moment: datetime, timezone: str = "UTC") -> str:
     """A date and time in the page's language, in ``timezone``, which it names."""
     aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-    shown = format_datetime(
-        aware, "medium", tzinfo=_zone(timezone), locale=context_language(context)
-    )
-    return f"{shown} ({timezone})"
+    language, zone = context_language(context), _zone(timezone)
+    day = format_date(aware.astimezone(zone).date(), "medium", locale=language)
+    time = format_time(aware, "short", tzinfo=zone, locale=language)
+    return f"{day}, {time} ({timezone})"
 
 
 @pass_context
